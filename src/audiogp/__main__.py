@@ -1,0 +1,5 @@
+import sys
+
+from audiogp.cli import main
+
+sys.exit(main())
