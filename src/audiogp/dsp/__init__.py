@@ -9,5 +9,6 @@ __getattr__, __dir__, __all__ = _attach(
     __name__,
     {
         "spectrum": ["stft", "istft", "get_window", "check_nola"],
+        "phase_gradient": ["pghi", "window_spread"],
     },
 )
