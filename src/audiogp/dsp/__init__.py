@@ -9,6 +9,8 @@ __getattr__, __dir__, __all__ = _attach(
     __name__,
     {
         "spectrum": ["stft", "istft", "get_window", "check_nola"],
+        "griffin_lim": ["griffinlim"],
+        "mel_inverse": ["nnls", "mel_to_stft", "mel_to_audio", "mfcc_to_mel", "mfcc_to_audio"],
         "phase_gradient": ["pghi", "window_spread"],
     },
 )
