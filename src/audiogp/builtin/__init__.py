@@ -12,6 +12,8 @@ inside the node functions, so listing node types stays cheap.
 
 MODULES = (
     "types",
+    "examples",
     "io",
+    "plot",
     "stft",
 )

@@ -43,11 +43,15 @@ class Context:
         The run's output folder (``--out``).
     force : bool
         Whether existing outputs may be replaced (``--force``).
+    sources : dict
+        For each input port, the spec's source references (``["voice"]``,
+        ``["fit.psd"]``...), e.g. to name what a sink writes.
     """
 
     def __init__(self, node, *, seed=0, out_dir=".", force=False, progress=None,
-                 cancel_event=None):
+                 cancel_event=None, sources=None):
         self.node = node
+        self.sources = dict(sources or {})
         self.seed = node_seed(seed, node)
         self.log = logging.getLogger(f"audiogp.node.{node}")
         self.out_dir = Path(out_dir)
