@@ -242,7 +242,9 @@ class Param:
             if converted is not None:
                 break
         if converted is None:
-            raise ValueError(f"expected {self._expected()}, got {_show(value)}")
+            constraint = self.constraint_label()
+            raise ValueError(f"expected {self._expected()}{', ' + constraint if constraint else ''}, "
+                             f"got {_show(value)}")
         value = converted[0]
         if self.choices is not None and value not in self.choices:
             from audiogp._validate import suggest
@@ -255,7 +257,7 @@ class Param:
                                       (self.maximum, lambda v, b: v <= b, "<="),
                                       (self.exclusive_maximum, lambda v, b: v < b, "<")):
                 if bound is not None and not ok(value, bound):
-                    raise ValueError(f"expected a value {symbol} {bound}, got {value!r}")
+                    raise ValueError(f"expected {self._expected()} {symbol} {bound}, got {value!r}")
         return value
 
     def _expected(self):
