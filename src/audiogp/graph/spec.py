@@ -196,9 +196,10 @@ class _Builder:
             key_path = path + (key,)
             if key in result:
                 first = self.spec.key_locations[key_path]
+                what = "node name" if path == ("nodes",) else "key"
                 self.spec.problems.append(SpecProblem(
                     self.where(key_node.start_mark),
-                    f"duplicate key {key!r} (first written at line {first.line}); "
+                    f"duplicate {what} {key!r} (first written at line {first.line}); "
                     "YAML would silently keep only the last one"))
                 continue
             self.spec.key_locations[key_path] = self.where(key_node.start_mark)
