@@ -73,7 +73,7 @@ LOAD = NodeType(
     params=[
         Param("path", InputFile, doc="audio file, relative to the spec's folder"),
         Param("sr", int, 22050, "resample to this rate in Hz; null keeps the file's rate",
-              minimum=1),
+              minimum=1, nullable=True),
         Param("mono", bool, True, "average the channels to one"),
         Param("channel", int, None, "take only this channel (from 0); overrides mono", minimum=0),
         Param("offset", float, 0.0, "start reading this many seconds in", minimum=0),
