@@ -9,5 +9,7 @@ __getattr__, __dir__, __all__ = _attach(
     __name__,
     {
         "spectrum": ["stft", "istft", "get_window", "check_nola"],
+        "psd": ["periodogram", "block_periodogram", "block_lengths", "bark_band_edges", "bark_band_centers", "bark_band", "BARK_BAND_EDGES", "BARK_BAND_CENTERS"],  # noqa: E501
+        "envelope": ["rolling_std_envelope", "hilbert_envelope", "demodulate", "modulate"],
     },
 )
