@@ -59,8 +59,8 @@ def butter_sos(order, cutoff, *, sr, btype="lowpass"):
             raise ParameterError(
                 f"cutoff must be a pair (low, high) in Hz for btype={btype!r}, got {cutoff!r}"
             ) from None
-        low = _cut(low, "low cut-off", sr)
-        high = _cut(high, "high cut-off", sr)
+        low = _cut(low, "cutoff[0]", sr)
+        high = _cut(high, "cutoff[1]", sr)
         if not low < high:
             raise ParameterError(f"the low cut-off ({low:g} Hz) must be below the high one ({high:g} Hz)")
         cutoff = (low, high)
@@ -98,6 +98,10 @@ def butter_bandpass(y, *, sr, lowcut, highcut, order=5, zero_phase=False):
     Butterworth (1930), designed and applied with SciPy; see the module notes
     for the magnitude response.
     """
+    sr = check.real_number(sr, "sr", exclusive_minimum=0)
+    lowcut, highcut = _cut(lowcut, "lowcut", sr), _cut(highcut, "highcut", sr)
+    if not lowcut < highcut:
+        raise ParameterError(f"lowcut={lowcut:g} Hz must be below highcut={highcut:g} Hz")
     sos = butter_sos(order, (lowcut, highcut), sr=sr, btype="bandpass")
     return _apply(sos, y, zero_phase)
 
