@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import scipy.signal
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from audiogp import dsp
 from audiogp.errors import ParameterError, ParameterTypeError
@@ -155,3 +157,32 @@ def test_bark_edges_truncated_at_nyquist():
     assert dsp.bark_band_centers(fmax=8000).shape == (edges.size - 1,)
     with pytest.raises(ValueError):
         dsp.BARK_BAND_EDGES[0] = 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    dtype=st.sampled_from([np.float32, np.float64]),
+    channels=st.sampled_from([(), (2,), (2, 3)]),
+    n=st.integers(16, 700),
+    block=st.integers(1, 300),
+    hop=st.integers(1, 300),
+    extra_fft=st.integers(0, 40),
+    window=st.sampled_from(["boxcar", "hann", "hamming"]),
+    scaling=st.sampled_from(["density", "spectrum"]),
+    detrend=st.sampled_from([False, "constant"]),
+)
+def test_block_periodogram_matches_scipy_for_any_shape(dtype, channels, n, block, hop, extra_fft,
+                                                       window, scaling, detrend):
+    assume(block <= n and hop <= block)  # scipy.signal.spectrogram wants noverlap >= 0
+    y = np.random.default_rng(n).standard_normal(channels + (n,)).astype(dtype)
+    freqs, ours = dsp.block_periodogram(y, sr=1000, block_length=block, hop_length=hop,
+                                        n_fft=block + extra_fft, window=window, scaling=scaling,
+                                        detrend=detrend)
+    f_ref, _, theirs = scipy.signal.spectrogram(
+        y, fs=1000, window=window, nperseg=block, noverlap=block - hop, nfft=block + extra_fft,
+        detrend=detrend, scaling=scaling, mode="psd")
+    theirs = theirs.swapaxes(-1, -2)
+    assert ours.shape == theirs.shape and ours.dtype == dtype
+    np.testing.assert_allclose(freqs, f_ref, rtol=1e-12)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol * max(theirs.max(), 1e-30))
