@@ -186,3 +186,8 @@ def test_block_periodogram_matches_scipy_for_any_shape(dtype, channels, n, block
     np.testing.assert_allclose(freqs, f_ref, rtol=1e-12)
     tol = 1e-4 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol * max(theirs.max(), 1e-30))
+
+
+def test_periodogram_refuses_a_truncating_fft():
+    with pytest.raises(ParameterError, match="n_fft=100 is shorter than the signal"):
+        dsp.periodogram(np.ones(200), sr=1000, n_fft=100)

@@ -123,6 +123,11 @@ def periodogram(y, *, sr=22050, n_fft=None, window="boxcar", scaling="density", 
     those of :func:`scipy.signal.periodogram`.
     """
     y = check.float_array(y, "y")
+    if n_fft is not None and check.integer(n_fft, "n_fft", minimum=1) < y.shape[-1]:
+        raise ParameterError(
+            f"n_fft={n_fft} is shorter than the signal ({y.shape[-1]} samples); the periodogram "
+            "zero-pads but never truncates: use block_periodogram for shorter blocks"
+        )
     freqs, psd = block_periodogram(
         y, sr=sr, block_length=y.shape[-1], n_fft=n_fft, window=window,
         scaling=scaling, detrend=detrend,
