@@ -123,11 +123,16 @@ def periodogram(y, *, sr=22050, n_fft=None, window="boxcar", scaling="density", 
     those of :func:`scipy.signal.periodogram`.
     """
     y = check.float_array(y, "y")
+    if n_fft is not None and check.integer(n_fft, "n_fft", minimum=1) < y.shape[-1]:
+        raise ParameterError(
+            f"n_fft={n_fft} is shorter than the signal ({y.shape[-1]} samples); the periodogram "
+            "zero-pads but never truncates: use block_periodogram for shorter blocks"
+        )
     freqs, psd = block_periodogram(
         y, sr=sr, block_length=y.shape[-1], n_fft=n_fft, window=window,
         scaling=scaling, detrend=detrend,
     )
-    return freqs, psd[..., 0]
+    return freqs, psd[..., 0, :]
 
 
 def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_ms=None,
@@ -167,16 +172,19 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
     -------
     freqs : numpy.ndarray, shape (1 + n_fft // 2,)
         Bin frequencies in Hz.
-    psd : numpy.ndarray, shape (..., 1 + n_fft // 2, n_blocks)
-        One column per block (librosa's frequency-by-time layout), in the
-        input's floating dtype.
+    psd : numpy.ndarray, shape (..., n_blocks, 1 + n_fft // 2)
+        One row per block: ``psd[..., b, :]`` is the periodogram of block
+        ``b`` (the layout of :class:`audiogp.types.BlockPSD`), in the input's
+        floating dtype. Transpose the last two axes for scipy's and
+        librosa's frequency-by-time layout.
 
     Notes
     -----
-    Averaging the columns gives Welch's estimate (Welch, "The use of fast
+    Averaging over blocks gives Welch's estimate (Welch, "The use of fast
     Fourier transform for the estimation of power spectra", IEEE Trans.
     Audio Electroacoust. 15(2), 1967). The scalings match
-    :func:`scipy.signal.spectrogram` with ``mode="psd"``.
+    :func:`scipy.signal.spectrogram` with ``mode="psd"`` (whose output is
+    this one with the last two axes swapped).
     """
     y = check.float_array(y, "y")
     block_length, hop_length = block_lengths(
@@ -225,9 +233,9 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
     if n_fft % 2 == 0:
         factors[-1] = scale
     power *= factors.astype(dtype)
-    psd = power.reshape(y.shape[:-1] + (n_blocks, n_fft // 2 + 1)).swapaxes(-1, -2)
+    psd = power.reshape(y.shape[:-1] + (n_blocks, n_fft // 2 + 1))
     freqs = np.arange(n_fft // 2 + 1) * (sr / n_fft)
-    return freqs, np.ascontiguousarray(psd)
+    return freqs, psd
 
 
 def bark_band_edges(fmax=None):
