@@ -8,6 +8,6 @@ from audiogp._lazy import attach as _attach
 __getattr__, __dir__, __all__ = _attach(
     __name__,
     {
-        "spectrum": ["stft", "istft", "get_window", "check_nola"],
+        "spectrum": ["stft", "istft", "get_window", "check_nola", "StftPlan"],
     },
 )
