@@ -123,18 +123,17 @@ def overlap_add_block(const floating[:, ::1] frames, const floating[::1] window,
                     o[k] = 0
                 written = lo
             mid = hi if hi < written else written
-            src = &frames[i, 0]
             dst = &out[lo]
+            src = &frames[i, lo - base]
+            win = &window[lo - base]
             # x - x is 0 for finite x and NaN for NaN/Inf: an exact test
             # whose OR-reduction vectorises (a float sum would not).
-            for k in range(lo - base, hi - base):
-                bad = bad | ((src[k] - src[k]) != 0)
-            src = src + (lo - base)
-            win = &window[lo - base]
             for k in range(mid - lo):
                 dst[k] = dst[k] + win[k] * src[k]
+                bad = bad | ((src[k] - src[k]) != 0)
             for k in range(mid - lo, hi - lo):
                 dst[k] = win[k] * src[k]
+                bad = bad | ((src[k] - src[k]) != 0)
             if hi > written:
                 written = hi
     return written, bad == 0
