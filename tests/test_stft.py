@@ -319,3 +319,14 @@ def test_public_scipy_fft_fallback_matches_librosa(monkeypatch, rng):
     back = dsp.istft(reference, n_fft=255, hop_length=70, length=5000)
     expected = librosa.istft(reference, n_fft=255, hop_length=70, length=5000)
     assert np.max(np.abs(back - expected)) <= 1e-10 * np.max(np.abs(expected))
+
+
+@pytest.mark.parametrize("n_fft", [256, 255])
+def test_istft_of_a_single_frame_matches_librosa(n_fft, rng):
+    # With center=True one frame of an even n_fft has no samples left after
+    # trimming the padding; librosa returns an empty signal.
+    S = _librosa_stft(rng.standard_normal(100), n_fft=n_fft, hop_length=64)[:, :1]
+    ours = dsp.istft(S, n_fft=n_fft, hop_length=64)
+    theirs = librosa.istft(S, n_fft=n_fft, hop_length=64)
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)

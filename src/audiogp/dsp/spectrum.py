@@ -346,7 +346,9 @@ class StftPlan:
         -------
         numpy.ndarray, shape (..., n_bins, n_frames)
         """
-        y = check.float_array(y, "y")
+        return self._stft(check.float_array(y, "y"), out)
+
+    def _stft(self, y, out):
         n_samples = y.shape[-1]
         if self.n_samples is not None and n_samples != self.n_samples:
             raise ParameterError(
@@ -596,7 +598,7 @@ def stft(y, *, n_fft=2048, hop_length=None, win_length=None, window="hann", cent
     real = y.dtype if dtype is None else _REAL_OF[_complex_dtype(dtype, "dtype")]
     plan = StftPlan(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
                     center=center, pad_mode=pad_mode, dtype=real)
-    return plan.stft(y)
+    return plan._stft(y, None)
 
 
 def istft(stft_matrix, *, hop_length=None, win_length=None, n_fft=None, window="hann",
