@@ -16,5 +16,6 @@ __getattr__, __dir__, __all__ = _attach(
         "filters": ["butter_sos", "butter_bandpass", "butter_lowpass", "butter_highpass"],
         "metrics": ["spectral_convergence", "log_spectral_distance", "snr", "stoi"],
         "envelope": ["rolling_std_envelope", "hilbert_envelope", "demodulate", "modulate"],
+        "phase_gradient": ["pghi", "window_spread"],
     },
 )
