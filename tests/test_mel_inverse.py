@@ -117,3 +117,100 @@ def test_refuses_complex_and_mismatched_input(rng):
     B[2, 1] = np.nan
     with pytest.raises(ParameterError, match=r"\(2, 1\)"):
         dsp.nnls(A, B)
+
+
+# ---------------------------------------------------------------- mel and MFCC inversion
+
+def voice_like(rng, seconds=0.75, sr=16000):
+    t = np.arange(int(seconds * sr)) / sr
+    f0 = 140 * (1 + 0.05 * np.sin(2 * np.pi * 4 * t))
+    phase = 2 * np.pi * np.cumsum(f0) / sr
+    y = sum(np.sin(k * phase) / k for k in range(1, 12)) * np.hanning(t.size) ** 0.3
+    y[y.size // 2:y.size // 2 + 1500] += 0.3 * rng.standard_normal(1500)
+    return y
+
+
+@pytest.mark.parametrize("power", [2.0, 1.0])
+def test_mel_to_stft_solves_librosas_problem_better(power, rng):
+    sr, n_fft = 16000, 512
+    S = np.abs(librosa.stft(voice_like(rng), n_fft=n_fft, hop_length=128))
+    M = librosa.feature.melspectrogram(S=S**power, sr=sr, n_fft=n_fft, n_mels=40)
+    ours = dsp.mel_to_stft(M, sr=sr, n_fft=n_fft, power=power)
+    theirs = librosa.feature.inverse.mel_to_stft(M, sr=sr, n_fft=n_fft, power=power)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    A = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=40)
+    assert objective(A, ours**power, M) <= objective(A, theirs**power, M)
+    # the mel spectrogram is reproduced (an exact NNLS solution exists: S itself)
+    np.testing.assert_allclose(A @ ours**power, M, rtol=1e-4, atol=1e-6 * M.max())
+
+
+def test_mel_to_stft_follows_the_filter_bank_settings(rng):
+    sr, n_fft = 16000, 512
+    S = np.abs(librosa.stft(voice_like(rng), n_fft=n_fft, hop_length=128))
+    settings_ = dict(fmin=100.0, fmax=6000.0, htk=True, norm=None)
+    M = librosa.feature.melspectrogram(S=S**2, sr=sr, n_fft=n_fft, n_mels=30, **settings_)
+    ours = dsp.mel_to_stft(M, sr=sr, n_fft=n_fft, **settings_)
+    A = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=30, **settings_)
+    np.testing.assert_allclose(A @ ours**2, M, rtol=1e-4, atol=1e-6 * M.max())
+
+
+def test_mel_to_audio_is_closer_to_the_original_than_librosa(rng):
+    sr, n_fft, hop = 16000, 512, 128
+    y = voice_like(rng)
+    S = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop))
+    M = librosa.feature.melspectrogram(S=S**2, sr=sr, n_fft=n_fft, n_mels=40)
+    ours = dsp.mel_to_audio(M, sr=sr, n_fft=n_fft, hop_length=hop, length=y.size)
+    theirs = librosa.feature.inverse.mel_to_audio(M, sr=sr, n_fft=n_fft, hop_length=hop, length=y.size)
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+
+    def sc(reference, signal):
+        rebuilt = np.abs(librosa.stft(signal.astype(np.float64), n_fft=n_fft, hop_length=hop))
+        return 20 * np.log10(np.linalg.norm(reference - rebuilt) / np.linalg.norm(reference))
+
+    assert sc(S, ours) <= sc(S, theirs)
+    # consistency: the waveform's magnitude is closer to the NNLS magnitude it came from
+    ours_nnls = dsp.mel_to_stft(M, sr=sr, n_fft=n_fft)
+    theirs_nnls = librosa.feature.inverse.mel_to_stft(M, sr=sr, n_fft=n_fft)
+    assert sc(ours_nnls, ours) <= sc(theirs_nnls, theirs) - 0.5
+
+
+def test_all_zero_mel_spectrogram_gives_silence():
+    y = dsp.mel_to_audio(np.zeros((40, 20)), sr=16000, n_fft=512, hop_length=128)
+    assert np.all(y == 0)
+
+
+@pytest.mark.parametrize("params", [
+    dict(),
+    dict(dct_type=3, norm=None, n_mels=40),
+    dict(lifter=22, ref=2.0),
+])
+def test_mfcc_to_mel_matches_librosa(params, rng):
+    mfcc = librosa.feature.mfcc(y=voice_like(rng), sr=16000, n_mfcc=20, n_fft=512,
+                                dct_type=params.get("dct_type", 2), norm=params.get("norm", "ortho"),
+                                lifter=params.get("lifter", 0))
+    ours = dsp.mfcc_to_mel(mfcc, **params)
+    theirs = librosa.feature.inverse.mfcc_to_mel(mfcc, **params)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-4)
+
+
+def test_mfcc_to_audio_is_mfcc_to_mel_then_mel_to_audio(rng):
+    mfcc = librosa.feature.mfcc(y=voice_like(rng), sr=16000, n_mfcc=20, n_fft=512, hop_length=128)
+    y = dsp.mfcc_to_audio(mfcc, n_mels=64, sr=16000, n_fft=512, hop_length=128)
+    chained = dsp.mel_to_audio(dsp.mfcc_to_mel(mfcc, n_mels=64), sr=16000, n_fft=512, hop_length=128)
+    assert np.all(np.isfinite(y))
+    np.testing.assert_array_equal(y, chained)
+
+
+def test_mel_inversion_refuses_bad_input():
+    with pytest.raises(ParameterTypeError, match="complex"):
+        dsp.mel_to_stft(np.ones((40, 5), dtype=complex), sr=16000, n_fft=512)
+    M = np.ones((40, 5))
+    M[3, 4] = -1
+    with pytest.raises(ParameterError, match=r"\[3, 4\]"):
+        dsp.mel_to_stft(M, sr=16000, n_fft=512)
+    with pytest.raises(ParameterError, match="power"):
+        dsp.mel_to_stft(np.ones((40, 5)), sr=16000, n_fft=512, power=0)
+    with pytest.raises(ParameterError, match="length"):
+        dsp.mel_to_audio(np.ones((40, 5)), sr=16000, n_fft=512, hop_length=128, length=10000)
+    with pytest.raises(ParameterError, match="lifter"):
+        dsp.mfcc_to_mel(np.ones((20, 5)), lifter=2)

@@ -1,81 +1,24 @@
 """Fast Griffin-Lim: a signal whose STFT magnitude matches a given one.
 
-The iteration alternates two projections on the frames of the STFT: onto
-the consistent spectrograms (inverse STFT, then STFT again) and onto the
-spectrograms with the given magnitude (keep the phase, replace the
-magnitude), with the momentum of Perraudin, Balazs & Søndergaard (2013).
-Everything runs on frame-major buffers allocated once: the FFTs are
-:mod:`scipy.fft` with worker threads, overlap-add and framing are the
-compiled STFT kernels and the phase update is one fused compiled loop.
+The iteration alternates two projections: onto the consistent
+spectrograms (inverse STFT, then STFT again) and onto the spectrograms with
+the given magnitude (keep the phase, replace the magnitude), with the
+momentum of Perraudin, Balazs & Søndergaard (2013). Everything runs on
+buffers allocated once, through one :class:`audiogp.dsp.StftPlan`, and the
+phase update is one fused compiled loop.
 """
 
 import numpy as np
-import scipy.fft
 
 from audiogp import _validate as check
 from audiogp._core import gla as _gla
-from audiogp._core import stft as _stft_kernels
-from audiogp._threads import n_threads, run_split
+from audiogp._threads import run_split
 from audiogp.dsp import _inverse
-from audiogp.dsp.spectrum import check_nola, get_window
+from audiogp.dsp.spectrum import StftPlan
 from audiogp.errors import ParameterError
 
 _MIN_FRAMES_PER_THREAD = 128
-_MIN_SAMPLES_PER_THREAD = 1 << 16
 _INITS = ("random", "zero", "pghi")
-
-
-class _FrameProjection:
-    """STFT(ISTFT(.)) on frame-major complex frames, with buffers allocated once.
-
-    Frames are ``(n_channels, n_frames, n_bins)``; the signal between the two
-    transforms is ``(n_channels, length)``, exactly what
-    :func:`audiogp.dsp.istft` would return with ``length``, and what
-    :func:`audiogp.dsp.stft` reads back (``pad_mode`` padding outside it).
-    """
-
-    def __init__(self, n_channels, n_frames, n_fft, hop_length, win_length, window, center,
-                 length, pad_mode, real_dtype):
-        self.n_fft = n_fft
-        self.hop = hop_length
-        self.start = n_fft // 2 if center else 0
-        self.reflect = pad_mode == "reflect"
-        self.window = get_window(window, win_length, n_fft=n_fft, dtype=real_dtype)
-        if not check_nola(self.window, hop_length):
-            raise ParameterError(
-                f"window={window!r} (win_length={win_length}) with hop_length={hop_length} does not "
-                "satisfy the NOLA condition, so the spectrogram cannot be inverted; use a smaller "
-                "hop_length"
-            )
-        self.signal = np.zeros((n_channels, length), dtype=real_dtype)
-        self.frames = np.empty((n_channels, n_frames, n_fft), dtype=real_dtype)
-        self.envelope = np.zeros(length, dtype=real_dtype)
-        _stft_kernels.window_sumsquare(self.window, n_frames, hop_length, self.start, self.envelope)
-        self.tiny = float(np.finfo(real_dtype).tiny)
-
-    def synthesise(self, spectrum):
-        """Inverse STFT of frame-major ``spectrum`` into ``self.signal``."""
-        frames = scipy.fft.irfft(spectrum, n=self.n_fft, axis=-1, workers=n_threads())
-        signal = self.signal
-        signal.fill(0)
-
-        def add(t_start, t_stop):
-            _stft_kernels.overlap_add(frames, self.window, self.hop, self.start, signal, t_start, t_stop)
-
-        run_split(add, signal.shape[1], min_chunk=_MIN_SAMPLES_PER_THREAD)
-        _stft_kernels.divide_by_envelope(signal, self.envelope, self.tiny)
-        return signal
-
-    def analyse(self):
-        """STFT of ``self.signal``, frame-major."""
-        frames = self.frames
-
-        def fill(start, stop):
-            _stft_kernels.frame_window(self.signal, self.window, self.hop, -self.start, self.reflect,
-                                       frames, start, stop)
-
-        run_split(fill, frames.shape[1], min_chunk=_MIN_FRAMES_PER_THREAD)
-        return scipy.fft.rfft(frames, axis=-1, workers=n_threads())
 
 
 def griffinlim(S, *, n_iter=32, hop_length=None, win_length=None, n_fft=None, window="hann",
@@ -146,41 +89,48 @@ def griffinlim(S, *, n_iter=32, hop_length=None, win_length=None, n_fft=None, wi
 
     phase = _initial_phase(init, S, random_state, n_fft, hop_length, win_length, window)
     lead_shape = S.shape[:-2]
+    # Frame-major (channel, frame, bin) buffers: what the plan's FFTs and the
+    # phase update read and write contiguously.
     magnitude = np.ascontiguousarray(S.reshape((-1, n_bins, n_frames)).swapaxes(1, 2))
     n_channels = magnitude.shape[0]
-    projection = _FrameProjection(n_channels, n_frames, n_fft, hop_length, win_length, window, center,
-                                  length, pad_mode, real_dtype)
+    plan = StftPlan(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                    center=center, pad_mode=pad_mode, n_samples=length, dtype=real_dtype)
 
+    spectrum = np.empty(magnitude.shape, dtype=complex_dtype)
     if phase is None:
-        spectrum = magnitude.astype(complex_dtype)
+        spectrum[...] = magnitude
     else:
         phase = phase.reshape((-1, n_bins, n_frames)).swapaxes(1, 2)
-        spectrum = np.empty(magnitude.shape, dtype=complex_dtype)
         np.multiply(magnitude, np.exp(1j * phase), out=spectrum, casting="same_kind")
+    rebuilt = np.empty_like(spectrum)
+    previous = np.empty_like(spectrum)
+    signal = np.empty((n_channels, length), dtype=real_dtype)
 
     beta = momentum / (1 + momentum)
     eps = float(np.finfo(real_dtype).tiny)
-    as_real = spectrum.view(real_dtype)
-    previous = None
     for iteration in range(n_iter):
-        projection.synthesise(spectrum)
-        rebuilt = projection.analyse()
-        rebuilt_real = rebuilt.view(real_dtype)
-        if previous is None:
-            previous_real, step = rebuilt_real, 0.0
-        else:
-            previous_real, step = previous.view(real_dtype), beta
-
-        def update(start, stop):
-            _gla.update_phase(rebuilt_real, previous_real, step, magnitude, eps, as_real, start, stop)
-
-        run_split(update, n_frames, min_chunk=_MIN_FRAMES_PER_THREAD)
-        previous = rebuilt
+        plan.istft(spectrum.swapaxes(1, 2), out=signal)
+        plan.stft(signal, out=rebuilt.swapaxes(1, 2))
+        step = 0.0 if iteration == 0 else beta
+        _update(rebuilt, previous if iteration else rebuilt, step, magnitude, eps, spectrum, real_dtype)
+        rebuilt, previous = previous, rebuilt
         if progress is not None:
             progress(iteration + 1, n_iter)
 
-    signal = projection.synthesise(spectrum)
+    plan.istft(spectrum.swapaxes(1, 2), out=signal)
     return signal.reshape(lead_shape + (length,)).astype(out_dtype, copy=True)
+
+
+def _update(rebuilt, previous, beta, magnitude, eps, out, real_dtype):
+    """``out = magnitude * c / (|c| + eps)``, ``c = rebuilt - beta * previous``, over threads."""
+    rebuilt_real = rebuilt.view(real_dtype)
+    previous_real = previous.view(real_dtype)
+    out_real = out.view(real_dtype)
+
+    def update(start, stop):
+        _gla.update_phase(rebuilt_real, previous_real, beta, magnitude, eps, out_real, start, stop)
+
+    run_split(update, magnitude.shape[1], min_chunk=_MIN_FRAMES_PER_THREAD)
 
 
 def _initial_phase(init, S, random_state, n_fft, hop_length, win_length, window):
