@@ -19,5 +19,6 @@ __getattr__, __dir__, __all__ = _attach(
         "griffin_lim": ["griffinlim"],
         "mel_inverse": ["nnls", "mel_to_stft", "mel_to_audio", "mfcc_to_mel", "mfcc_to_audio"],
         "phase_gradient": ["pghi", "window_spread"],
+        "random_phase_inversion": ["random_phase", "random_phase_psd"],
     },
 )
