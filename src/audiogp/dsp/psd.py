@@ -24,12 +24,9 @@ import numpy as np
 import scipy.fft
 
 from audiogp import _validate as check
-from audiogp._core import stft as _kernels
-from audiogp._threads import n_threads, run_split
+from audiogp._threads import n_threads
 from audiogp.dsp.spectrum import get_window
 from audiogp.errors import ParameterError
-
-_MIN_BLOCKS_PER_THREAD = 256
 
 #: Critical-band edges in Hz (Zwicker 1961): band ``b`` is ``[edges[b], edges[b + 1])``.
 BARK_BAND_EDGES = np.array([
@@ -210,18 +207,18 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
 
     dtype = y.dtype
     win = get_window(window, block_length, dtype=np.float64)
-    channels = np.ascontiguousarray(y.reshape(-1, n_samples))
-    blocks = np.empty((channels.shape[0], n_blocks, block_length), dtype=dtype)
-    framing_window = np.ones(block_length, dtype=dtype) if detrend == "constant" else win.astype(dtype)
-
-    def fill(start, stop):
-        _kernels.frame_window(channels, framing_window, hop_length, 0, False, blocks, start, stop)
-
-    run_split(fill, n_blocks, min_chunk=_MIN_BLOCKS_PER_THREAD)
+    needed = (n_blocks - 1) * hop_length + block_length
+    if needed > n_samples:  # pad_end: zeros after the signal for the last, partial block
+        padded = np.zeros(y.shape[:-1] + (needed,), dtype=dtype)
+        padded[..., :n_samples] = y
+        y = padded
+    blocks = np.lib.stride_tricks.sliding_window_view(y, block_length, axis=-1)
+    blocks = blocks[..., : (n_blocks - 1) * hop_length + 1 : hop_length, :]
     if detrend == "constant":
-        blocks -= blocks.mean(axis=-1, keepdims=True)
+        blocks = blocks - blocks.mean(axis=-1, keepdims=True)
         blocks *= win.astype(dtype)
-
+    else:
+        blocks = blocks * win.astype(dtype)
     spectrum = scipy.fft.rfft(blocks, n=n_fft, axis=-1, workers=n_threads())
     power = spectrum.real**2 + spectrum.imag**2
     if scaling == "density":
@@ -233,9 +230,8 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
     if n_fft % 2 == 0:
         factors[-1] = scale
     power *= factors.astype(dtype)
-    psd = power.reshape(y.shape[:-1] + (n_blocks, n_fft // 2 + 1))
     freqs = np.arange(n_fft // 2 + 1) * (sr / n_fft)
-    return freqs, psd
+    return freqs, power
 
 
 def bark_band_edges(fmax=None):
