@@ -215,7 +215,9 @@ def melspectrogram(y=None, sr=22050, S=None, n_fft=None, hop_length=512, win_len
     Notes
     -----
     Matches ``librosa.feature.melspectrogram`` (whose filter-bank settings
-    arrive as ``**kwargs``). The filter bank is float32, as librosa's.
+    arrive as ``**kwargs``). The filter bank is float32, as librosa's; it is
+    applied by a compiled kernel that visits only each filter's band of bins
+    and forms ``|X| ** power`` on the fly.
     """
     if S is not None:
         if y is not None:
