@@ -28,6 +28,7 @@ from audiogp._threads import n_threads
 from audiogp.dsp.spectrum import get_window
 from audiogp.errors import ParameterError
 
+
 #: Critical-band edges in Hz (Zwicker 1961): band ``b`` is ``[edges[b], edges[b + 1])``.
 BARK_BAND_EDGES = np.array([
     0, 100, 200, 300, 400, 510, 630, 770, 920, 1080, 1270, 1480, 1720, 2000,
@@ -207,18 +208,19 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
 
     dtype = y.dtype
     win = get_window(window, block_length, dtype=np.float64)
-    needed = (n_blocks - 1) * hop_length + block_length
-    if needed > n_samples:  # pad_end: zeros after the signal for the last, partial block
-        padded = np.zeros(y.shape[:-1] + (needed,), dtype=dtype)
-        padded[..., :n_samples] = y
-        y = padded
-    blocks = np.lib.stride_tricks.sliding_window_view(y, block_length, axis=-1)
-    blocks = blocks[..., : (n_blocks - 1) * hop_length + 1 : hop_length, :]
+    channels = y.reshape(-1, n_samples)
+    covered = (n_blocks - 1) * hop_length + block_length
+    if covered > n_samples:  # pad_end: the last block runs past the signal, zero-filled
+        channels = np.pad(channels, ((0, 0), (0, covered - n_samples)))
+    # A strided view of the blocks; the windowing below makes the one copy.
+    views = np.lib.stride_tricks.sliding_window_view(channels, block_length, axis=-1)
+    views = views[:, : (n_blocks - 1) * hop_length + 1 : hop_length]
     if detrend == "constant":
-        blocks = blocks - blocks.mean(axis=-1, keepdims=True)
+        blocks = views - views.mean(axis=-1, keepdims=True)
         blocks *= win.astype(dtype)
     else:
-        blocks = blocks * win.astype(dtype)
+        blocks = views * win.astype(dtype)
+
     spectrum = scipy.fft.rfft(blocks, n=n_fft, axis=-1, workers=n_threads())
     power = spectrum.real**2 + spectrum.imag**2
     if scaling == "density":
@@ -230,8 +232,9 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
     if n_fft % 2 == 0:
         factors[-1] = scale
     power *= factors.astype(dtype)
+    psd = power.reshape(y.shape[:-1] + (n_blocks, n_fft // 2 + 1))
     freqs = np.arange(n_fft // 2 + 1) * (sr / n_fft)
-    return freqs, power
+    return freqs, psd
 
 
 def bark_band_edges(fmax=None):
