@@ -8,7 +8,8 @@ caller can process a long signal block by block (keeping the working set in
 cache) and split it over several threads.
 
 Signals are 1-D contiguous rows; a block of frames is a 2-D C-contiguous
-``(n_block, n_fft)`` array.
+``(n_block, n_fft)`` array. :func:`frame_window` frames whole multichannel
+signals at once (used by :mod:`audiogp.dsp.psd`).
 """
 
 from cython cimport floating
@@ -36,6 +37,40 @@ cdef inline Py_ssize_t floor_div(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     return -((-a + b - 1) // b)
 
 
+cdef void fill_frames(const floating[::1] y, const floating[::1] window,
+                      Py_ssize_t hop, Py_ssize_t offset, bint reflect,
+                      Py_ssize_t tail_frame, Py_ssize_t tail_origin,
+                      Py_ssize_t first_frame, floating[:, ::1] frames) noexcept nogil:
+    cdef Py_ssize_t n = y.shape[0]
+    cdef Py_ssize_t n_fft = window.shape[0]
+    cdef Py_ssize_t i, j, k, begin, idx
+    cdef floating value
+    cdef floating *dst
+    cdef const floating *src
+    cdef const floating *win = &window[0]
+    for i in range(frames.shape[0]):
+        j = first_frame + i
+        begin = j * hop + offset
+        dst = &frames[i, 0]
+        if begin >= 0 and begin + n_fft <= n:
+            # Interior frame: one contiguous, vectorisable product.
+            src = &y[begin]
+            for k in range(n_fft):
+                dst[k] = win[k] * src[k]
+            continue
+        for k in range(n_fft):
+            idx = begin + k
+            if 0 <= idx < n:
+                value = y[idx]
+            elif not reflect:
+                value = 0
+            elif idx >= n and j >= tail_frame:
+                value = y[tail_origin + reflect_index(idx - tail_origin, n - tail_origin)]
+            else:
+                value = y[reflect_index(idx, n)]
+            dst[k] = win[k] * value
+
+
 def frame_block(const floating[::1] y, const floating[::1] window,
                 Py_ssize_t hop, Py_ssize_t offset, bint reflect,
                 Py_ssize_t tail_frame, Py_ssize_t tail_origin,
@@ -48,38 +83,29 @@ def frame_block(const floating[::1] y, const floating[::1] window,
     ``y[tail_origin:]`` only (the segment librosa pads for its tail frames);
     pass ``tail_frame`` beyond the last frame to reflect within all of ``y``.
     """
-    cdef Py_ssize_t n = y.shape[0]
-    cdef Py_ssize_t n_fft = window.shape[0]
-    cdef Py_ssize_t n_block = frames.shape[0]
-    cdef Py_ssize_t i, j, k, begin, idx
-    cdef floating value
-    cdef floating *dst
-    cdef const floating *src
-    cdef const floating *win = &window[0]
-    if n_block == 0:
+    if frames.shape[0] == 0:
         return
     with nogil:
-        for i in range(n_block):
-            j = first_frame + i
-            begin = j * hop + offset
-            dst = &frames[i, 0]
-            if begin >= 0 and begin + n_fft <= n:
-                # Interior frame: one contiguous, vectorisable product.
-                src = &y[begin]
-                for k in range(n_fft):
-                    dst[k] = win[k] * src[k]
-                continue
-            for k in range(n_fft):
-                idx = begin + k
-                if 0 <= idx < n:
-                    value = y[idx]
-                elif not reflect:
-                    value = 0
-                elif idx >= n and j >= tail_frame:
-                    value = y[tail_origin + reflect_index(idx - tail_origin, n - tail_origin)]
-                else:
-                    value = y[reflect_index(idx, n)]
-                dst[k] = win[k] * value
+        fill_frames(y, window, hop, offset, reflect, tail_frame, tail_origin, first_frame, frames)
+
+
+def frame_window(const floating[:, ::1] y, const floating[::1] window,
+                 Py_ssize_t hop, Py_ssize_t offset, bint reflect,
+                 floating[:, :, ::1] frames,
+                 Py_ssize_t frame_start, Py_ssize_t frame_stop):
+    """Multichannel framing: ``frames[c, j, k] = window[k] * y_ext[c, j*hop + offset + k]``.
+
+    ``y`` is ``(n_channels, n)``, ``frames`` ``(n_channels, n_frames, n_fft)``;
+    only frames ``frame_start <= j < frame_stop`` are written. Padding as in
+    :func:`frame_block`, reflecting within the whole signal.
+    """
+    cdef Py_ssize_t c
+    if frame_stop <= frame_start:
+        return
+    with nogil:
+        for c in range(y.shape[0]):
+            fill_frames(y[c], window, hop, offset, reflect, frame_stop, 0, frame_start,
+                        frames[c, frame_start:frame_stop])
 
 
 def overlap_add_block(const floating[:, ::1] frames, const floating[::1] window,
