@@ -285,7 +285,8 @@ class StftPlan:
 
     def __repr__(self):
         return (f"StftPlan(n_fft={self.n_fft}, hop_length={self.hop_length}, "
-                f"win_length={self.win_length}, window={self.window_spec!r}, center={self.center}, "
+                f"win_length={self.win_length}, window={_describe(self.window_spec)}, "
+                f"center={self.center}, "
                 f"pad_mode={self.pad_mode!r}, n_samples={self.n_samples}, dtype={self.dtype.name})")
 
     # ------------------------------------------------------------------ geometry
@@ -519,8 +520,8 @@ class StftPlan:
             periodic = _periodic_sumsquare(self._window64, self.hop_length)
             if not np.all(periodic > _NOLA_TOLERANCE):
                 raise ParameterError(
-                    f"window={self.window_spec!r} (win_length={self.win_length}, n_fft={self.n_fft}) "
-                    f"with hop_length={self.hop_length} does not satisfy the NOLA condition: some "
+                    f"window={_describe(self.window_spec)} (win_length={self.win_length}, "
+                    f"n_fft={self.n_fft}) with hop_length={self.hop_length} does not satisfy the NOLA condition: some "
                     "samples get zero weight and cannot be recovered. Use a smaller hop_length or "
                     "a window without zeros at those offsets."
                 )
@@ -540,6 +541,15 @@ class StftPlan:
                     self._envelopes.clear()
                 self._envelopes[key] = envelope
         return envelope
+
+
+def _describe(window):
+    """A short description of a window argument for messages (not a whole array)."""
+    if isinstance(window, (str, tuple)) or np.isscalar(window):
+        return repr(window)
+    if callable(window):
+        return getattr(window, "__name__", "a callable")
+    return f"<array of {np.size(window)} samples>"
 
 
 def _row_ranges(u_start, u_stop, per_row):
