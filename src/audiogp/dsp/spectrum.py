@@ -186,10 +186,12 @@ class _InverseEnvelope:
         tiny = np.finfo(dtype).tiny
         self.head_len = min(max(n_fft - hop - start, 0), length)
         self.tail_start = min(max(n_frames * hop - start, self.head_len), length)
-        self.phase = start
-        self.pattern = self._invert(pattern_sumsquare, tiny, dtype)
-        self.head = self._edge(window, hop, start, n_frames, 0, self.head_len, tiny, dtype)
-        self.tail = self._edge(window, hop, start, n_frames, self.tail_start, length, tiny, dtype)
+        # Layout the overlap-add kernel reads: head, one interior period, tail.
+        self.factors = np.concatenate([
+            self._edge(window, hop, start, n_frames, 0, self.head_len, tiny, dtype),
+            self._invert(pattern_sumsquare, tiny, dtype),
+            self._edge(window, hop, start, n_frames, self.tail_start, length, tiny, dtype),
+        ])
 
     @staticmethod
     def _invert(sumsquare, tiny, dtype):
@@ -490,16 +492,12 @@ class StftPlan:
             b_stop = min(j_stop, b_start + block)
             chunk = frames[:b_stop - b_start]
             _fft.irfft_into(columns[b_start:b_stop], chunk)
-            written, finite = _kernels.overlap_add_block(chunk, window, hop, start, b_start,
-                                                         row, t_start, t_stop, written)
-            ok &= finite
             # Samples before the next frame's start have all their frames now.
             complete = t_stop if b_stop == j_stop else min(t_stop, b_stop * hop - start)
-            if complete > written:
-                row[written:complete] = 0
-                written = complete
-            _kernels.scale_by_envelope(row, done, complete, envelope.head, envelope.pattern,
-                                       envelope.tail, envelope.tail_start, envelope.phase)
+            written, finite = _kernels.overlap_add_block(
+                chunk, window, hop, start, b_start, row, t_start, t_stop, written, done, complete,
+                envelope.factors, envelope.head_len, envelope.tail_start)
+            ok &= finite
             done = complete
         if written < t_stop:
             row[written:t_stop] = 0
