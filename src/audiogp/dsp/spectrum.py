@@ -58,6 +58,13 @@ def get_window(window, win_length, *, n_fft=None, dtype=np.float64):
     Returns
     -------
     numpy.ndarray, shape (n_fft,)
+
+    Notes
+    -----
+    Named windows are :mod:`scipy.signal.windows`, sampled periodically
+    (``fftbins=True``) as spectral analysis wants; F. J. Harris, "On the use
+    of windows for harmonic analysis with the discrete Fourier transform",
+    Proc. IEEE 66(1), 1978, compares them.
     """
     win_length = check.integer(win_length, "win_length", minimum=1)
     n_fft = win_length if n_fft is None else check.integer(n_fft, "n_fft", minimum=win_length)
