@@ -8,8 +8,7 @@ caller can process a long signal block by block (keeping the working set in
 cache) and split it over several threads.
 
 Signals are 1-D contiguous rows; a block of frames is a 2-D C-contiguous
-``(n_block, n_fft)`` array. :func:`frame_window` frames whole multichannel
-signals at once (used by :mod:`audiogp.dsp.psd`).
+``(n_block, n_fft)`` array.
 """
 
 from cython cimport floating
@@ -87,25 +86,6 @@ def frame_block(const floating[::1] y, const floating[::1] window,
         return
     with nogil:
         fill_frames(y, window, hop, offset, reflect, tail_frame, tail_origin, first_frame, frames)
-
-
-def frame_window(const floating[:, ::1] y, const floating[::1] window,
-                 Py_ssize_t hop, Py_ssize_t offset, bint reflect,
-                 floating[:, :, ::1] frames,
-                 Py_ssize_t frame_start, Py_ssize_t frame_stop):
-    """Multichannel framing: ``frames[c, j, k] = window[k] * y_ext[c, j*hop + offset + k]``.
-
-    ``y`` is ``(n_channels, n)``, ``frames`` ``(n_channels, n_frames, n_fft)``;
-    only frames ``frame_start <= j < frame_stop`` are written. Padding as in
-    :func:`frame_block`, reflecting within the whole signal.
-    """
-    cdef Py_ssize_t c
-    if frame_stop <= frame_start:
-        return
-    with nogil:
-        for c in range(y.shape[0]):
-            fill_frames(y[c], window, hop, offset, reflect, frame_stop, 0, frame_start,
-                        frames[c, frame_start:frame_stop])
 
 
 def overlap_add_block(const floating[:, ::1] frames, const floating[::1] window,
