@@ -303,6 +303,27 @@ def test_property_continuation_shapes_and_values(batch, context, block_len, dtyp
     assert scale_error(x[index], expected) <= (1e-8 if dtype == np.float64 else 1e-5)
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    batch=st.lists(st.integers(1, 3), min_size=0, max_size=2).map(tuple),
+    block_len=st.integers(1, 12),
+    extra=st.integers(0, 3),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_property_pinned_shapes_and_values(batch, block_len, extra, dtype, seed):
+    rng = np.random.default_rng(seed)
+    r = autocovariance(rng, batch, block_len + extra).astype(dtype)
+    noise = rng.standard_normal(batch + (block_len,)).astype(dtype)
+    x = sample_pinned(r, block_len, noise=noise)
+    assert x.shape == batch + (block_len,) and x.dtype == dtype
+    assert np.all(x[..., 0] == 0) and np.all(x[..., -1] == 0)
+    index = (0,) * len(batch)
+    expected = dense_sample_blocks(r[index][None].astype(np.float64), block_len, "zero-ends", None,
+                                   noise[index][None].astype(np.float64))[0]
+    assert scale_error(x[index], expected) <= (1e-8 if dtype == np.float64 else 1e-5)
+
+
 # --- errors -----------------------------------------------------------------
 
 
