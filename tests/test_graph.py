@@ -169,7 +169,7 @@ def test_a_spec_that_is_not_a_mapping():
     assert "a spec is a mapping" in str(only_problem("- just\n- a list\n"))
 
 
-@pytest.mark.parametrize("path", ["../x.wav", "/tmp/x.wav", "a/../../x.wav", "."])
+@pytest.mark.parametrize("path", ["../x.wav", "/tmp/x.wav", "a/../../x.wav", "sub/../../out2/x.wav"])
 def test_output_paths_may_not_escape_the_output_folder(tmp_path, path):
     problem = only_problem(spec("v: {use: example}", f"o: {{use: save, input: v, path: '{path}'}}"),
                            out_dir=tmp_path / "out")
@@ -194,6 +194,19 @@ def test_two_nodes_writing_one_file(tmp_path):
     problem = only_problem(spec("v: {use: example}", "a: {use: save, input: v, path: x.wav}",
                                 "b: {use: save, input: v, path: ./x.wav}"), out_dir=tmp_path)
     assert "also written by node 'a'" in str(problem)
+
+
+def test_file_suffixes_are_checked_before_running():
+    problem = only_problem(spec("v: {use: example}", "p: {use: plot, input: v, path: picture.jpg}"))
+    assert "expected a file name ending in .png, got 'picture.jpg'" in str(problem)
+
+
+def test_output_folder_that_is_a_file(tmp_path):
+    from audiogp.errors import UserError
+
+    (tmp_path / "out").write_text("")
+    with pytest.raises(UserError, match="is a file"):
+        graph.run(parse_spec(spec("v: {use: example}")), out_dir=tmp_path / "out", registry=REGISTRY)
 
 
 def test_missing_input_file_is_found_before_running(tmp_path):

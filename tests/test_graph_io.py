@@ -127,7 +127,9 @@ def test_normalising_silence_keeps_silence_and_warns(tmp_path, caplog):
 
 
 def test_save_refuses_unknown_formats_and_subtypes(tmp_path):
-    with pytest.raises(NodeFailed, match=r"must end in \.wav or \.flac"):
+    from audiogp.graph import SpecError
+
+    with pytest.raises(SpecError, match=r"parameter 'path': expected a file name ending in \.wav or \.flac"):
         run("x: {use: example, duration: 0.1}\no: {use: save, input: x, path: a.mp3}\n", tmp_path)
     with pytest.raises(NodeFailed, match="not available for FLAC"):
         run("x: {use: example, duration: 0.1}\no: {use: save, input: x, path: a.flac, subtype: FLOAT}\n",

@@ -213,6 +213,23 @@ def test_allow_list_comes_from_the_environment(monkeypatch):
     assert allow_list_from_env() is None
 
 
+def test_a_value_type_name_cannot_be_taken_over(tmp_path, monkeypatch):
+    code = GOOD_PLUGIN.format(node="gain") + textwrap.dedent('''
+        class Signal:
+            pass
+
+        @hookimpl
+        def register_value_types(register):
+            register(Signal)
+        ''')
+    site = make_dist(tmp_path / "site", "audiogp-rogue", "audiogp_rogue", code)
+    registry = registry_from(site, monkeypatch)
+    assert "stft" in registry.node_types and "gain" not in registry.node_types
+    (broken,) = registry.broken
+    assert broken.distribution == "audiogp-rogue"
+    assert "'Signal' is already registered by audiogp (audiogp.builtin.types)" in broken.error
+
+
 def test_node_using_an_unregistered_value_type_is_dropped_and_reported():
     from audiogp.plugins import hookimpl
 

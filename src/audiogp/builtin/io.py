@@ -150,7 +150,8 @@ SAVE = NodeType(
     function=save,
     inputs=[Port("input", Signal, "the signal to write")],
     params=[
-        Param("path", OutputFile, doc="output file (.wav or .flac), inside --out"),
+        Param("path", OutputFile, doc="output file (.wav or .flac), inside --out",
+              suffixes=tuple(AUDIO_FORMATS)),
         Param("subtype", str, None, "sample format, e.g. PCM_16, PCM_24, FLOAT "
               "(default PCM_24)"),
         Param("normalize", bool, False, "scale so the peak is `peak`"),
@@ -224,7 +225,8 @@ SAVE_ARRAYS = NodeType(
     function=save_arrays,
     inputs=[Port("input", "Any", "values to save (one or a list)", many=True)],
     params=[Param("path", OutputFile, doc="output .npz (every array and setting of every input, "
-                  "named <source>_<field>) or .npy (the main array of one input)")],
+                  "named <source>_<field>) or .npy (the main array of one input)",
+                  suffixes=(".npz", ".npy"))],
 )
 
 
@@ -251,7 +253,7 @@ METRICS_JSON = NodeType(
     name="metrics_json",
     function=metrics_json,
     inputs=[Port("input", Metrics, "metrics to write (one or a list)", many=True)],
-    params=[Param("path", OutputFile, doc="output .json file, inside --out")],
+    params=[Param("path", OutputFile, doc="output .json file, inside --out", suffixes=(".json",))],
 )
 
 

@@ -97,7 +97,7 @@ PLOT = NodeType(
     function=plot,
     inputs=[Port("input", PLOTTABLE, "a spectrogram of any kind, MFCC, or a signal")],
     params=[
-        Param("path", OutputFile, doc="output .png file, inside --out"),
+        Param("path", OutputFile, doc="output .png file, inside --out", suffixes=(".png",)),
         Param("title", str, None, "title (default: the source node's name)"),
         Param("cmap", str, "magma", "matplotlib colour map"),
         Param("top_db", float, 80.0, "dynamic range shown below the peak, dB", exclusive_minimum=0),

@@ -175,6 +175,9 @@ class Param:
         The allowed values.
     nullable : bool, optional
         Whether ``null`` is allowed (default: when the default is None).
+    suffixes : sequence of str, optional
+        For file parameters: the accepted file-name endings (``(".wav", ".flac")``),
+        checked case-insensitively when the spec is validated.
     """
 
     name: str
@@ -187,6 +190,7 @@ class Param:
     exclusive_maximum: Optional[float] = None
     choices: Optional[tuple] = None
     nullable: Optional[bool] = None
+    suffixes: Optional[tuple] = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -199,6 +203,8 @@ class Param:
                     + ", ".join(getattr(p, "__name__", str(p)) for p in _PARAM_TYPES))
         if self.choices is not None:
             object.__setattr__(self, "choices", tuple(self.choices))
+        if self.suffixes is not None:
+            object.__setattr__(self, "suffixes", tuple(x.lower() for x in self.suffixes))
         if self.nullable is None:
             object.__setattr__(self, "nullable", self.default is None)
 
@@ -218,6 +224,8 @@ class Param:
     def constraint_label(self):
         """The range or choices as text (``">= 1"``, ``"one of 'a', 'b'"``), or ``""``."""
         parts = []
+        if self.suffixes:
+            parts.append("ending in " + " or ".join(self.suffixes))
         if self.choices is not None:
             parts.append("one of " + ", ".join(repr(c) for c in self.choices))
         for bound, symbol in ((self.minimum, ">="), (self.exclusive_minimum, ">"),
@@ -251,6 +259,9 @@ class Param:
 
             raise ValueError(f"expected one of {', '.join(repr(c) for c in self.choices)}, "
                              f"got {value!r}.{suggest(value, self.choices)}")
+        if self.suffixes and isinstance(value, str) and not value.lower().endswith(self.suffixes):
+            raise ValueError(f"expected a file name ending in {' or '.join(self.suffixes)}, "
+                             f"got {value!r}")
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
             for bound, ok, symbol in ((self.minimum, lambda v, b: v >= b, ">="),
                                       (self.exclusive_minimum, lambda v, b: v > b, ">"),
