@@ -245,7 +245,66 @@ def test_graph_text_and_dot():
     checked = graph.check(parse_spec(spec("v: {use: example}", "s: {use: stft, input: v}",
                                           "o: {use: save, input: v, path: v.wav}")), registry=REGISTRY)
     text = checked.text()
-    assert re.search(r"^s\s+\(stft\)\s+input <- v\s+-> spectrogram: ComplexSpectrogram$", text, re.M)
+    assert re.search(r"^s\s+\(stft\)\s+input <- v\s+-> spectrogram: ComplexSpectrogram "
+                     r"\(sr=22050, n_fft=2048, win_length=2048, hop_length=512, window=hann, center=True\)$",
+                     text, re.M)
     assert "=> v.wav" in text
     dot = checked.dot()
     assert dot.startswith("digraph audiogp {") and '"v" -> "s"' in dot and '"v" -> "o"' in dot
+
+
+def _registry_with_inverse():
+    from audiogp.plugins import Mismatch, NodeType, Param, Port, check_against, hookimpl
+    from audiogp.types import ComplexSpectrogram, Signal
+
+    def infer(params, inputs):
+        check_against(params, inputs["input"], ("n_fft", "hop_length"), what="the spectrogram")
+        if params["strict_sr"] and inputs["input"].get("sr") not in (None, params["strict_sr"]):
+            raise Mismatch("strict_sr", f"the input is at {inputs['input']['sr']} Hz")
+        return {"signal": {"sr": inputs["input"].get("sr")}}
+
+    class Plugin:
+        @hookimpl
+        def register_inversions(self, register):
+            register(NodeType("inverse", lambda ctx, *, input, n_fft, hop_length, strict_sr: None,
+                              inputs=[Port("input", ComplexSpectrogram)], outputs=[Port("signal", Signal)],
+                              params=[Param("n_fft", int, None), Param("hop_length", int, None),
+                                      Param("strict_sr", int, None)], infer=infer))
+
+    return load_registry(set(), plugins=[Plugin()])
+
+
+def test_infer_reports_contradictions_at_their_key_before_running():
+    registry = _registry_with_inverse()
+    text = spec("v: {use: example, sr: 16000}", "s: {use: stft, input: v, n_fft: 512}",
+                "a: {use: inverse, input: s, n_fft: 1024}", "b: {use: inverse, input: s, hop_length: 128}",
+                "c: {use: inverse, input: s, strict_sr: 8000}", "x: {use: example, duration: -1}")
+    with pytest.raises(SpecError) as caught:
+        graph.check(parse_spec(text, source="s.yaml"), registry=registry)
+    messages = [str(p) for p in caught.value.problems]
+    assert len(messages) == 3  # two contradictions and the unrelated mistake, in one run
+    row, column = position_of(text, "1024")
+    assert messages[0] == (f"s.yaml:{row}:{column}: node 'a', parameter 'n_fft': n_fft=1024 but the "
+                           "spectrogram has n_fft=512; leave n_fft out to use the input's")
+    assert "hop_length" not in messages[1]  # 128 is what n_fft=512 gives by default: no contradiction
+    assert "node 'c', parameter 'strict_sr': the input is at 16000 Hz" in messages[1]
+
+
+def test_infer_passes_static_facts_along_the_graph():
+    registry = _registry_with_inverse()
+    checked = graph.check(parse_spec(spec("v: {use: example, sr: 16000}", "s: {use: stft, input: v, n_fft: 512}",
+                                          "a: {use: inverse, input: s}")), registry=registry)
+    assert checked.nodes["s"].static["spectrogram"]["hop_length"] == 128
+    assert checked.nodes["a"].static == {"signal": {"sr": 16000}}
+    assert "signal: Signal (sr=16000)" in checked.text()
+
+
+def test_unknown_facts_are_no_contradiction(tmp_path):
+    import numpy as np
+    import soundfile
+
+    soundfile.write(tmp_path / "in.wav", np.zeros(100), 8000)
+    registry = _registry_with_inverse()
+    graph.check(parse_spec(spec("v: {use: load, path: in.wav, sr: null}", "s: {use: stft, input: v}",
+                                "a: {use: inverse, input: s, strict_sr: 44100}"), folder=tmp_path),
+                registry=registry)

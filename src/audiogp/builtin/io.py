@@ -80,6 +80,7 @@ LOAD = NodeType(
         Param("duration", float, None, "read at most this many seconds", exclusive_minimum=0),
         Param("res_type", str, "soxr_hq", "resampling quality", choices=RESAMPLING_QUALITIES),
     ],
+    infer=lambda params, inputs: {"signal": {"sr": params["sr"]}} if params["sr"] else {},
 )
 
 
