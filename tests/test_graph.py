@@ -1,5 +1,6 @@
 """Validating specs: every mistake found before any work, all in one run, each located."""
 
+import os
 import re
 import subprocess
 import sys
@@ -56,8 +57,8 @@ def test_five_planted_mistakes_give_five_located_errors_in_one_run(tmp_path):
     path = tmp_path / "five.yaml"
     path.write_text(FIVE_MISTAKES)
     result = subprocess.run([sys.executable, "-m", "audiogp", "validate", str(path)],
-                            capture_output=True, text=True, env={"AUDIOGP_PLUGINS": "builtin",
-                                                                  "PATH": ""})
+                            capture_output=True, text=True,
+                            env=dict(os.environ, AUDIOGP_PLUGINS="builtin"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     located = [line for line in result.stderr.splitlines() if line.startswith(str(path) + ":")]
