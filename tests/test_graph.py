@@ -272,6 +272,10 @@ def _registry_with_inverse():
                               params=[Param("n_fft", int, None), Param("hop_length", int, None),
                                       Param("strict_sr", int, None)], infer=infer))
 
+        @hookimpl
+        def register_sources(self, register):
+            register(NodeType("mystery", lambda ctx: None, outputs=[Port("signal", Signal)]))
+
     return load_registry(set(), plugins=[Plugin()])
 
 
@@ -300,12 +304,19 @@ def test_infer_passes_static_facts_along_the_graph():
     assert "signal: Signal (sr=16000)" in checked.text()
 
 
-def test_unknown_facts_are_no_contradiction(tmp_path):
+def test_unknown_facts_are_no_contradiction():
+    registry = _registry_with_inverse()
+    graph.check(parse_spec(spec("v: {use: mystery}", "s: {use: stft, input: v}",
+                                "a: {use: inverse, input: s, strict_sr: 44100}")), registry=registry)
+
+
+def test_load_knows_the_file_rate_before_running(tmp_path):
     import numpy as np
     import soundfile
 
     soundfile.write(tmp_path / "in.wav", np.zeros(100), 8000)
     registry = _registry_with_inverse()
-    graph.check(parse_spec(spec("v: {use: load, path: in.wav, sr: null}", "s: {use: stft, input: v}",
-                                "a: {use: inverse, input: s, strict_sr: 44100}"), folder=tmp_path),
-                registry=registry)
+    text = spec("v: {use: load, path: in.wav, sr: null}", "s: {use: stft, input: v}",
+                "a: {use: inverse, input: s, strict_sr: 44100}")
+    with pytest.raises(SpecError, match="parameter 'strict_sr': the input is at 8000 Hz"):
+        graph.check(parse_spec(text, folder=tmp_path), registry=registry)
