@@ -18,4 +18,6 @@ MODULES = (
     "stft",
     "analysis",
     "metrics",
+    "inversion",
+    "creative",
 )
