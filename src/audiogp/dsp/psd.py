@@ -24,12 +24,10 @@ import numpy as np
 import scipy.fft
 
 from audiogp import _validate as check
-from audiogp._core import stft as _kernels
-from audiogp._threads import n_threads, run_split
+from audiogp._threads import n_threads
 from audiogp.dsp.spectrum import get_window
 from audiogp.errors import ParameterError
 
-_MIN_BLOCKS_PER_THREAD = 256
 
 #: Critical-band edges in Hz (Zwicker 1961): band ``b`` is ``[edges[b], edges[b + 1])``.
 BARK_BAND_EDGES = np.array([
@@ -210,17 +208,18 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
 
     dtype = y.dtype
     win = get_window(window, block_length, dtype=np.float64)
-    channels = np.ascontiguousarray(y.reshape(-1, n_samples))
-    blocks = np.empty((channels.shape[0], n_blocks, block_length), dtype=dtype)
-    framing_window = np.ones(block_length, dtype=dtype) if detrend == "constant" else win.astype(dtype)
-
-    def fill(start, stop):
-        _kernels.frame_window(channels, framing_window, hop_length, 0, False, blocks, start, stop)
-
-    run_split(fill, n_blocks, min_chunk=_MIN_BLOCKS_PER_THREAD)
+    channels = y.reshape(-1, n_samples)
+    covered = (n_blocks - 1) * hop_length + block_length
+    if covered > n_samples:  # pad_end: the last block runs past the signal, zero-filled
+        channels = np.pad(channels, ((0, 0), (0, covered - n_samples)))
+    # A strided view of the blocks; the windowing below makes the one copy.
+    views = np.lib.stride_tricks.sliding_window_view(channels, block_length, axis=-1)
+    views = views[:, : (n_blocks - 1) * hop_length + 1 : hop_length]
     if detrend == "constant":
-        blocks -= blocks.mean(axis=-1, keepdims=True)
+        blocks = views - views.mean(axis=-1, keepdims=True)
         blocks *= win.astype(dtype)
+    else:
+        blocks = views * win.astype(dtype)
 
     spectrum = scipy.fft.rfft(blocks, n=n_fft, axis=-1, workers=n_threads())
     power = spectrum.real**2 + spectrum.imag**2
