@@ -46,7 +46,7 @@ def compile_args():
         return ["/Od"] if DEBUG else ["/O2"]
     # No -march=native and no -ffast-math: wheels run on any CPU of their
     # architecture, and the kernels rely on IEEE NaN/Inf semantics.
-    return ["-O0", "-g"] if DEBUG else ["-O3"]
+    return ["-O0", "-g"] if DEBUG else ["-O3", "-g0"]
 
 
 def core_extensions():
@@ -76,7 +76,7 @@ setup(
     package_dir={"": "src", "audiogp._core": str(CORE_DIR)},
     packages=find_packages("src", include=["audiogp", "audiogp.*"]) + ["audiogp._core"],
     package_data={"audiogp": ["py.typed"], "audiogp._core": ["*.pxd"]},
-    exclude_package_data={"audiogp._core": ["*.c", "*.html"]},
+    exclude_package_data={"audiogp._core": ["*.c", "*.html", "*.pyx"]},
     ext_modules=core_extensions(),
     zip_safe=False,
 )

@@ -12,6 +12,7 @@ from audiogp._version import __version__
 
 __getattr__, __dir__, _subpackages = _attach(
     __name__,
-    {"dsp": [], "linalg": [], "gp": [], "data": [], "errors": []},
+    {"dsp": [], "linalg": [], "gp": [], "data": [], "errors": [], "types": [], "plugins": [],
+     "graph": []},
 )
 __all__ = ["__version__", *_subpackages]

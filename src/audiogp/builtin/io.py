@@ -1,0 +1,242 @@
+"""Built-in I/O node types: ``load``, ``save``, ``save_arrays``, ``metrics_json``.
+
+They adapt soundfile (reading and writing audio), soxr (resampling) and
+NumPy's ``.npy`` format; the heavy imports happen inside the node functions.
+"""
+
+import dataclasses
+import io
+import json
+import math
+import zipfile
+
+import numpy as np
+
+from audiogp.errors import ParameterError
+from audiogp.plugins import InputFile, NodeType, OutputFile, Param, Port, hookimpl
+from audiogp.types import Metrics, Signal
+
+RESAMPLING_QUALITIES = ("soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq")
+AUDIO_FORMATS = {".wav": "WAV", ".flac": "FLAC"}
+_INTEGER_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32")
+# Fixed timestamp for members of .npz archives, so identical arrays give identical bytes.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+# -- load ---------------------------------------------------------------------------------------
+
+def load(ctx, *, path, sr, mono, channel, offset, duration, res_type):
+    """Read an audio file (WAV, FLAC, OGG...), optionally resampled, as a float32 signal."""
+    import soundfile
+
+    try:
+        info = soundfile.info(str(path))
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        raise ParameterError(f"path={str(path)!r} cannot be read as audio: {error}") from None
+    native_sr = info.samplerate
+    start = int(round(offset * native_sr))
+    if start > info.frames:
+        raise ParameterError(f"offset={offset} s is past the end of {path} "
+                             f"({info.frames / native_sr:.3f} s long)")
+    frames = -1 if duration is None else int(round(duration * native_sr))
+    with soundfile.SoundFile(str(path)) as handle:
+        if start:
+            handle.seek(start)
+        y = handle.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, n)
+    if channel is not None:
+        if channel >= y.shape[0]:
+            raise ParameterError(f"channel={channel} but {path} has {y.shape[0]} channel(s) "
+                                 f"(numbered from 0)")
+        y = y[channel]
+    elif mono:
+        y = y.mean(axis=0, dtype=np.float64).astype(np.float32)
+    elif y.shape[0] == 1:
+        y = y[0]
+    if sr is not None and sr != native_sr and y.shape[-1] > 0:
+        y = resample(y, native_sr, sr, res_type)
+    return Signal(np.ascontiguousarray(y, dtype=np.float32), native_sr if sr is None else sr)
+
+
+def resample(y, orig_sr, target_sr, quality="soxr_hq"):
+    """Resample ``y`` (..., n) from ``orig_sr`` to ``target_sr`` with soxr (librosa's ``soxr_*`` types)."""
+    import soxr
+
+    channels = y.reshape(-1, y.shape[-1]).T  # soxr wants (n, channels)
+    out = soxr.resample(channels, orig_sr, target_sr, quality=quality.removeprefix("soxr_").upper())
+    return np.ascontiguousarray(out.T).reshape(y.shape[:-1] + (-1,))
+
+
+LOAD = NodeType(
+    name="load",
+    function=load,
+    outputs=[Port("signal", Signal, "the samples, (n,) for mono or (channels, n)")],
+    params=[
+        Param("path", InputFile, doc="audio file, relative to the spec's folder"),
+        Param("sr", int, 22050, "resample to this rate in Hz; null keeps the file's rate",
+              minimum=1),
+        Param("mono", bool, True, "average the channels to one"),
+        Param("channel", int, None, "take only this channel (from 0); overrides mono", minimum=0),
+        Param("offset", float, 0.0, "start reading this many seconds in", minimum=0),
+        Param("duration", float, None, "read at most this many seconds", exclusive_minimum=0),
+        Param("res_type", str, "soxr_hq", "resampling quality", choices=RESAMPLING_QUALITIES),
+    ],
+)
+
+
+# -- save ---------------------------------------------------------------------------------------
+
+def save(ctx, *, input, path, subtype, normalize, peak):
+    """Write a signal to a WAV or FLAC file (never clips silently)."""
+    import soundfile
+
+    audio_format = AUDIO_FORMATS.get(path.suffix.lower())
+    if audio_format is None:
+        raise ParameterError(f"path={path.name!r}: the file name must end in "
+                             f"{' or '.join(AUDIO_FORMATS)}")
+    subtype = subtype or "PCM_24"
+    if not soundfile.check_format(audio_format, subtype):
+        allowed = ", ".join(sorted(soundfile.available_subtypes(audio_format)))
+        raise ParameterError(f"subtype={subtype!r} is not available for {audio_format} "
+                             f"(available: {allowed})")
+    y = np.asarray(input.y, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(y.reshape(-1)))
+    if bad.size:
+        raise ParameterError(f"the signal to save contains {y.reshape(-1)[bad[0]]} at sample "
+                             f"{bad[0] % y.shape[-1]}; nothing was written")
+    top = float(np.max(np.abs(y))) if y.size else 0.0
+    if normalize:
+        if top > 0:
+            y = y * (peak / top)
+        else:
+            ctx.log.warning("the signal is silent (all zeros): saved as silence, not normalised")
+    elif subtype in _INTEGER_SUBTYPES and top > 1.0:
+        position = int(np.argmax(np.abs(y).reshape(-1))) % y.shape[-1]
+        raise ParameterError(
+            f"the signal peaks at {top:.3g} (sample {position}), above 1.0: {subtype} would clip "
+            "it. Set normalize: true to scale it to the peak, or subtype: FLOAT to keep it; "
+            "nothing was written")
+    frames = y.T if y.ndim > 1 else y
+    with ctx.output(path) as temporary:
+        soundfile.write(str(temporary), frames, input.sr, format=audio_format, subtype=subtype)
+
+
+SAVE = NodeType(
+    name="save",
+    function=save,
+    inputs=[Port("input", Signal, "the signal to write")],
+    params=[
+        Param("path", OutputFile, doc="output file (.wav or .flac), inside --out"),
+        Param("subtype", str, None, "sample format, e.g. PCM_16, PCM_24, FLOAT "
+              "(default PCM_24)"),
+        Param("normalize", bool, False, "scale so the peak is `peak`"),
+        Param("peak", float, 0.99, "peak amplitude when normalizing", exclusive_minimum=0,
+              maximum=1),
+    ],
+)
+
+
+# -- save_arrays --------------------------------------------------------------------------------
+
+def save_arrays(ctx, *, input, path):
+    """Write values' arrays and metadata to .npz (or one array to .npy)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".npy", ".npz"):
+        raise ParameterError(f"path={path.name!r} must end in .npy or .npz")
+    sources = ctx.sources.get("input") or [f"input{i}" for i in range(len(input))]
+    if suffix == ".npy":
+        if len(input) != 1:
+            raise ParameterError(f".npy holds one array but {len(input)} inputs were given; "
+                                 "use a .npz path")
+        with ctx.output(path) as temporary:
+            with open(temporary, "wb") as handle:
+                np.lib.format.write_array(handle, _main_array(input[0]), allow_pickle=False)
+        return
+    members = {}
+    for source, value in zip(sources, input):
+        prefix = "" if len(input) == 1 else source.replace(".", "_") + "_"
+        for key, array in _flatten(value):
+            members[prefix + key] = array
+    with ctx.output(path) as temporary:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
+            for key, array in members.items():
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, array, allow_pickle=False)
+                archive.writestr(zipfile.ZipInfo(key + ".npy", date_time=_ZIP_DATE), buffer.getvalue())
+
+
+def _main_array(value):
+    for f in dataclasses.fields(value):
+        field_value = getattr(value, f.name)
+        if isinstance(field_value, np.ndarray):
+            return field_value
+    if isinstance(value, Metrics):
+        return np.array([float(v) for v in value.values.values()])
+    raise ParameterError(f"{type(value).__name__} holds no array to save")
+
+
+def _flatten(value, prefix=""):
+    """(name, array) pairs of a value's arrays and scalar metadata (0-d arrays)."""
+    if isinstance(value, Metrics):
+        for name, number in value.values.items():
+            yield prefix + name, np.asarray(number)
+        return
+    for f in dataclasses.fields(value):
+        item = getattr(value, f.name)
+        if f.name == "attrs" or item is None:
+            continue
+        if isinstance(item, np.ndarray):
+            yield prefix + f.name, item
+        elif dataclasses.is_dataclass(item):
+            yield from _flatten(item, prefix)
+        elif isinstance(item, (bool, int, float, np.number)):
+            yield prefix + f.name, np.asarray(item)
+        elif isinstance(item, (str, tuple)):
+            yield prefix + f.name, np.asarray(str(item))
+
+
+SAVE_ARRAYS = NodeType(
+    name="save_arrays",
+    function=save_arrays,
+    inputs=[Port("input", "Any", "values to save (one or a list)", many=True)],
+    params=[Param("path", OutputFile, doc="output .npz (every array and setting of every input, "
+                  "named <source>_<field>) or .npy (the main array of one input)")],
+)
+
+
+# -- metrics_json -------------------------------------------------------------------------------
+
+def metrics_json(ctx, *, input, path):
+    """Write metrics to a JSON file, one object per source node."""
+    sources = ctx.sources.get("input") or [f"input{i}" for i in range(len(input))]
+    document = {}
+    for source, value in zip(sources, input):
+        entries = {}
+        for name, number in value.values.items():
+            number = float(number)
+            if not math.isfinite(number):
+                ctx.log.warning("metric %s of %s is %s: written as null", name, source, number)
+                number = None
+            entries[name] = number
+        document[source] = entries
+    with ctx.output(path) as temporary:
+        temporary.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+METRICS_JSON = NodeType(
+    name="metrics_json",
+    function=metrics_json,
+    inputs=[Port("input", Metrics, "metrics to write (one or a list)", many=True)],
+    params=[Param("path", OutputFile, doc="output .json file, inside --out")],
+)
+
+
+@hookimpl
+def register_sources(register):
+    register(LOAD)
+
+
+@hookimpl
+def register_sinks(register):
+    register(SAVE)
+    register(SAVE_ARRAYS)
+    register(METRICS_JSON)

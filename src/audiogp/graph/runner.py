@@ -1,0 +1,305 @@
+"""Running a validated graph: dependency order, independent branches in parallel, typed values.
+
+The runner knows nothing of audio. It calls each node's function with its
+input values, parameters and a :class:`~audiogp.plugins.Context`, checks
+that what comes back has the declared types, and hands it on. Independent
+nodes run in worker threads (the compiled kernels release the GIL); results
+do not depend on the order nodes finish in, because every node's randomness
+comes from ``(seed, node name)`` alone.
+"""
+
+import concurrent.futures
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audiogp.errors import UserError
+from audiogp.plugins.context import Cancelled, Context
+
+__all__ = ["NodeFailed", "NodeRecord", "RunResult", "Reporter", "run_graph", "default_workers"]
+
+
+class NodeFailed(UserError):
+    """A node stopped on a user error (bad input, a parameter that does not fit the data)."""
+
+    def __init__(self, node, type_name, location, message):
+        self.node = node
+        super().__init__(f"{location}: node {node!r} ({type_name}) failed: {message}")
+
+
+@dataclass
+class NodeRecord:
+    """How one node's run went."""
+
+    name: str
+    type_name: str
+    seconds: float = 0.0
+    outputs_written: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    summary: str = ""
+
+
+@dataclass
+class RunResult:
+    """What a run produced.
+
+    Attributes
+    ----------
+    values : dict
+        ``{node: {output port: value}}`` (empty unless the run kept values).
+    records : list of NodeRecord
+        One per node, in execution order.
+    written : list of pathlib.Path
+        Every file the run wrote.
+    seconds : float
+        Wall-clock time of the whole run.
+    """
+
+    values: dict
+    records: list
+    written: list
+    seconds: float
+
+
+class Reporter:
+    """Receives the runner's events; the base class ignores them (a quiet run)."""
+
+    def start(self, graph):
+        pass
+
+    def node_started(self, name, type_name):
+        pass
+
+    def node_progress(self, name, done, total):
+        pass
+
+    def node_warning(self, name, message):
+        pass
+
+    def node_finished(self, record):
+        pass
+
+    def finish(self, result):
+        pass
+
+
+def default_workers():
+    """How many nodes may run at once (``AUDIOGP_GRAPH_WORKERS``, default: min(cores, 4))."""
+    configured = os.environ.get("AUDIOGP_GRAPH_WORKERS")
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            pass
+    from audiogp._threads import n_threads
+
+    return max(1, min(n_threads(), 4))
+
+
+class _WarningHandler(logging.Handler):
+    """Routes ``audiogp.node.<name>`` warnings to the reporter and the node's record."""
+
+    def __init__(self, reporter, records):
+        super().__init__(logging.WARNING)
+        self.reporter = reporter
+        self.records = records
+
+    def emit(self, record):
+        name = record.name.removeprefix("audiogp.node.")
+        message = record.getMessage()
+        if name in self.records:
+            self.records[name].warnings.append(message)
+        self.reporter.node_warning(name, message)
+
+
+def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep_values=True):
+    """Run every node of ``graph`` and return a :class:`RunResult`.
+
+    Parameters
+    ----------
+    graph : audiogp.graph.dag.Graph
+        A validated graph (:func:`audiogp.graph.validate.validate`).
+    registry : audiogp.plugins.registry.Registry
+        Used to check the types of returned values.
+    force : bool
+        Allow nodes to replace existing output files.
+    reporter : Reporter, optional
+        Progress and summary display (default: none).
+    workers : int, optional
+        Nodes run at once (default :func:`default_workers`); 1 runs
+        everything in the calling thread.
+    keep_values : bool
+        Keep every node's outputs in the result; otherwise values are
+        dropped as soon as their last reader has run.
+
+    Raises
+    ------
+    NodeFailed
+        A node raised a user error; the message names it and its spec location.
+    KeyboardInterrupt
+        After the running nodes have stopped; files being written are discarded.
+    """
+    reporter = reporter or Reporter()
+    workers = default_workers() if workers is None else max(1, workers)
+    run = _Run(graph, registry, force=force, reporter=reporter, keep_values=keep_values)
+    handler = _WarningHandler(reporter, run.records)
+    node_logger = logging.getLogger("audiogp.node")
+    node_logger.addHandler(handler)
+    previous_level, propagate = node_logger.level, node_logger.propagate
+    node_logger.setLevel(logging.INFO)
+    node_logger.propagate = False
+    started = time.perf_counter()
+    reporter.start(graph)
+    try:
+        if workers == 1:
+            run.sequential()
+        else:
+            run.parallel(workers)
+    finally:
+        node_logger.removeHandler(handler)
+        node_logger.setLevel(previous_level)
+        node_logger.propagate = propagate
+    records = [run.records[name] for name in graph.order]
+    written = [path for record in records for path in record.outputs_written]
+    result = RunResult(values=run.values if keep_values else {}, records=records, written=written,
+                       seconds=time.perf_counter() - started)
+    reporter.finish(result)
+    return result
+
+
+class _Run:
+    def __init__(self, graph, registry, *, force, reporter, keep_values):
+        self.graph = graph
+        self.registry = registry
+        self.force = force
+        self.reporter = reporter
+        self.keep_values = keep_values
+        self.values = {}
+        self.records = {name: NodeRecord(name, node.type.name) for name, node in graph.nodes.items()}
+        self.readers_left = {name: len(readers) for name, readers in graph.dependents().items()}
+        self.cancel = threading.Event()
+        self.lock = threading.Lock()
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def sequential(self):
+        try:
+            for name in self.graph.order:
+                self.execute(name)
+        except BaseException:
+            self.cancel.set()
+            raise
+
+    def parallel(self, workers):
+        order = self.graph.order
+        done, running = set(), {}
+        exclusive_running = False
+        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="audiogp-node") as pool:
+            try:
+                while len(done) < len(order):
+                    for name in order:
+                        if name in done or name in running.values():
+                            continue
+                        node = self.graph.nodes[name]
+                        if not set(node.dependencies) <= done:
+                            continue
+                        if len(running) >= workers or exclusive_running:
+                            break
+                        if not node.type.parallel_safe and running:
+                            break  # keep order: wait until the others finish
+                        running[pool.submit(self.execute, name)] = name
+                        exclusive_running = not node.type.parallel_safe
+                    if not running:
+                        raise RuntimeError("no node can start: the graph is not acyclic")
+                    finished, _ = concurrent.futures.wait(
+                        running, return_when=concurrent.futures.FIRST_COMPLETED)
+                    for future in finished:
+                        name = running.pop(future)
+                        future.result()  # re-raises the node's error
+                        done.add(name)
+                        exclusive_running = False
+            except BaseException:
+                self.cancel.set()
+                for future in running:
+                    future.cancel()
+                # Wait for nodes already running: they stop at their next progress report and
+                # never rename a file into place once cancelled.
+                concurrent.futures.wait(running)
+                raise
+
+    # -- one node -----------------------------------------------------------------------------
+
+    def execute(self, name):
+        if self.cancel.is_set():
+            raise Cancelled(name)
+        node = self.graph.nodes[name]
+        record = self.records[name]
+        inputs = {}
+        for port in node.type.inputs:
+            edges = node.inputs.get(port.name)
+            if not edges:
+                inputs[port.name] = [] if port.many else None
+                continue
+            values = [self.values[edge.node][edge.port] for edge in edges]
+            inputs[port.name] = values if port.many else values[0]
+        ctx = Context(name, seed=self.graph.seed, out_dir=self.graph.out_dir or Path("."),
+                      force=self.force, progress=self.reporter.node_progress,
+                      cancel_event=self.cancel, sources=node.sources)
+        self.reporter.node_started(name, node.type.name)
+        started = time.perf_counter()
+        try:
+            returned = node.type.function(ctx, **inputs, **node.params)
+        except (Cancelled, KeyboardInterrupt):
+            raise
+        except UserError as error:
+            raise NodeFailed(name, node.type.name, node.location, str(error)) from error
+        except Exception as error:
+            if hasattr(error, "add_note"):
+                error.add_note(f"in node {name!r} ({node.type.name}) at {node.location}")
+            raise
+        record.seconds = time.perf_counter() - started
+        record.outputs_written = list(ctx.outputs_written)
+        outputs = self.check_outputs(node, returned)
+        record.summary = "; ".join(_summary(value) for value in outputs.values())
+        with self.lock:
+            self.values[name] = outputs
+            if not self.keep_values:
+                for dependency in node.dependencies:
+                    self.readers_left[dependency] -= 1
+                    if self.readers_left[dependency] == 0:
+                        self.values.pop(dependency, None)
+        self.reporter.node_finished(record)
+
+    def check_outputs(self, node, returned):
+        ports = node.type.outputs
+        where = f"node {node.name!r} ({node.type.name}, from {_plugin_label(self.registry, node.type.name)})"
+        if not ports:
+            if returned is not None:
+                raise TypeError(f"{where} declares no outputs but returned {type(returned).__name__}")
+            return {}
+        if len(ports) == 1 and not (isinstance(returned, dict) and set(returned) == {ports[0].name}):
+            returned = {ports[0].name: returned}
+        if not isinstance(returned, dict) or set(returned) != {p.name for p in ports}:
+            names = ", ".join(p.name for p in ports)
+            raise TypeError(f"{where} must return a dict with the outputs {names}, got {returned!r:.80}")
+        for port in ports:
+            value = returned[port.name]
+            if not self.registry.is_instance(value, port.types):
+                raise TypeError(f"{where} returned {type(value).__name__} for output {port.name!r}, "
+                                f"declared as {port.type_label}")
+        return returned
+
+
+def _summary(value):
+    summary = getattr(value, "summary", None)
+    return summary() if callable(summary) else type(value).__name__
+
+
+def _plugin_label(registry, type_name):
+    try:
+        return registry.node_plugin(type_name).distribution
+    except KeyError:
+        return "an unknown plugin"

@@ -1,0 +1,369 @@
+"""Checking a spec against the registry, before any work, reporting every problem at once.
+
+Each problem names the file, line and column, the node and the key, what
+was expected, and a "did you mean" for near misses.
+"""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from audiogp._validate import suggest
+from audiogp.graph.dag import Edge, Graph, GraphNode, find_cycles, topological_order
+from audiogp.graph.spec import Location, SpecError, SpecProblem
+from audiogp.plugins.declarations import InputFile, OutputFile
+
+__all__ = ["SPEC_VERSION", "TOP_LEVEL_KEYS", "validate", "apply_overrides", "parse_override"]
+
+SPEC_VERSION = 1
+TOP_LEVEL_KEYS = ("audiogp", "seed", "description", "nodes")
+_NODE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def parse_override(text):
+    """Split ``node.key=value`` (from ``--set``) into ``(node, key, value)``, value parsed as YAML."""
+    target, equals, raw = text.partition("=")
+    node, dot, key = target.strip().partition(".")
+    if not equals or not dot or not node or not key:
+        raise SpecError("--set", [SpecProblem(Location(f"--set {text}"),
+                                              "expected NODE.KEY=VALUE, e.g. --set spec.n_fft=512")])
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as error:
+        raise SpecError("--set", [SpecProblem(Location(f"--set {text}"),
+                                              f"the value is not valid YAML: {error}")]) from None
+    return node, key.strip(), value
+
+
+def apply_overrides(spec, overrides):
+    """Apply ``--set`` overrides (``"node.key=value"`` strings) to a parsed spec, in place."""
+    problems = []
+    nodes = spec.data.get("nodes") if isinstance(spec.data, dict) else None
+    for text in overrides:
+        node, key, value = parse_override(text)
+        where = Location(f"--set {text}")
+        if not isinstance(nodes, dict) or node not in nodes:
+            names = list(nodes) if isinstance(nodes, dict) else []
+            problems.append(SpecProblem(where, f"the spec has no node {node!r}.{suggest(node, names)}"))
+            continue
+        if not isinstance(nodes[node], dict):
+            continue  # reported by validation
+        nodes[node][key] = value
+        path = ("nodes", node, key)
+        spec.value_locations[path] = where
+        spec.key_locations.setdefault(path, where)
+    return problems
+
+
+def validate(spec, registry, *, overrides=(), seed=None, out_dir=None, force=True):
+    """Check ``spec`` and return the :class:`Graph` to run; raise :class:`SpecError` listing every problem.
+
+    Parameters
+    ----------
+    spec : audiogp.graph.spec.Spec
+        The parsed spec (modified in place by ``overrides``).
+    registry : audiogp.plugins.registry.Registry
+        The node and value types available.
+    overrides : sequence of str
+        ``--set node.key=value`` strings.
+    seed : int, optional
+        Overrides the spec's seed.
+    out_dir : path-like, optional
+        The output folder: output files are resolved inside it (refusing
+        paths that escape it) and, unless ``force``, must not exist yet.
+    force : bool
+        Allow existing output files to be replaced.
+    """
+    checker = _Checker(spec, registry, out_dir=out_dir, force=force)
+    checker.problems.extend(spec.problems)
+    checker.problems.extend(apply_overrides(spec, overrides))
+    graph = checker.check(seed)
+    if checker.problems:
+        raise SpecError(spec.source, _ordered(checker.problems))
+    return graph
+
+
+def _ordered(problems):
+    def key(problem):
+        location = problem.location
+        return (location.line is None, location.line or 0, location.column or 0)
+    return sorted(problems, key=key)
+
+
+class _Checker:
+    def __init__(self, spec, registry, *, out_dir, force):
+        self.spec = spec
+        self.registry = registry
+        self.out_dir = None if out_dir is None else Path(out_dir).resolve()
+        self.force = force
+        self.problems = []
+
+    def problem(self, path, message, *, node=None, key=None, key_kind="parameter", at_key=False):
+        self.problems.append(SpecProblem(self.spec.where(path, key=at_key), message, node=node,
+                                         key=key, key_kind=key_kind))
+
+    # -- top level ----------------------------------------------------------------------------
+
+    def check(self, seed_override):
+        data = self.spec.data
+        if not isinstance(data, dict):
+            self.problem((), "a spec is a mapping with the keys 'audiogp: 1' and 'nodes:'; "
+                         f"this file holds {_describe(data)}")
+            return None
+        for key in data:
+            if key not in TOP_LEVEL_KEYS:
+                self.problem((key,), f"unknown top-level key {key!r} (allowed: "
+                             f"{', '.join(TOP_LEVEL_KEYS)}).{suggest(key, TOP_LEVEL_KEYS)}", at_key=True)
+        if "audiogp" not in data:
+            self.problem((), f"missing the version key: add 'audiogp: {SPEC_VERSION}' at the top")
+        elif data["audiogp"] != SPEC_VERSION or isinstance(data["audiogp"], bool):
+            self.problem(("audiogp",), f"unsupported spec version {data['audiogp']!r}; this audiogp "
+                         f"reads version {SPEC_VERSION}")
+        seed = data.get("seed", 0)
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            self.problem(("seed",), f"seed must be a non-negative integer, got {seed!r}")
+            seed = 0
+        if seed_override is not None:
+            seed = seed_override
+        nodes = data.get("nodes")
+        if "nodes" not in data:
+            self.problem((), "missing 'nodes:', the mapping of node names to their settings")
+            return None
+        if not isinstance(nodes, dict) or not nodes:
+            self.problem(("nodes",), "'nodes' must be a mapping of node names to node settings, "
+                         f"got {_describe(nodes)}")
+            return None
+        graph_nodes = {}
+        for name, settings in nodes.items():
+            node = self.check_node(name, settings)
+            if node is not None:
+                graph_nodes[name] = node
+        for node in graph_nodes.values():
+            self.check_inputs(node, graph_nodes, nodes)
+        dependencies = {name: node.dependencies for name, node in graph_nodes.items()}
+        for cycle in find_cycles(dependencies):
+            first, second = cycle[0], cycle[1]
+            port = next((p for p, edges in graph_nodes[second].inputs.items()
+                         if any(e.node == first for e in edges)), None)
+            self.problem(("nodes", second, port) if port else ("nodes", second),
+                         "the graph has a cycle: " + " -> ".join(cycle)
+                         + "; a node cannot depend on its own output", node=second, key=port,
+                         key_kind="input")
+        self.check_files(graph_nodes)
+        if self.problems:
+            return None
+        order = topological_order(dependencies)
+        return Graph(source=self.spec.source, seed=seed, nodes=graph_nodes, order=order,
+                     out_dir=self.out_dir)
+
+    # -- one node -----------------------------------------------------------------------------
+
+    def check_node(self, name, settings):
+        path = ("nodes", name)
+        if not isinstance(name, str) or not _NODE_NAME.match(name):
+            self.problem(path, f"node name {name!r} must start with a letter or _ and hold only "
+                         "letters, digits, _ and - (no dots: 'node.port' names an output)",
+                         at_key=True)
+            return None
+        if not isinstance(settings, dict):
+            self.problem(path, f"expected a mapping such as {{use: stft, input: voice}}, "
+                         f"got {_describe(settings)}", node=name)
+            return None
+        if "use" not in settings:
+            self.problem(path, "missing 'use:', the node type to run (audiogp nodes lists them)",
+                         node=name)
+            return None
+        use = settings["use"]
+        if not isinstance(use, str):
+            self.problem(path + ("use",), f"'use' must name a node type, got {_describe(use)}",
+                         node=name)
+            return None
+        conflict = self.registry.conflict("node type", use)
+        if conflict:
+            providers = " and ".join(f"{p.distribution} ({p.name})" for p in conflict)
+            self.problem(path + ("use",), f"node type {use!r} is registered by both {providers}; "
+                         "uninstall one, or pick one with AUDIOGP_PLUGINS", node=name)
+            return None
+        try:
+            node_type = self.registry.node(use)
+        except KeyError:
+            known = list(self.registry.node_types)
+            hint = self.registry.provider_hint(use)
+            self.problem(path + ("use",), f"unknown node type {use!r}.{suggest(use, known)}"
+                         + (f" {hint}" if hint else "") + " (audiogp nodes lists the installed ones)",
+                         node=name)
+            return None
+        node = GraphNode(name=name, type=node_type, location=self.spec.where(path, key=True))
+        for key, value in settings.items():
+            if key == "use":
+                continue
+            key_path = path + (key,)
+            if node_type.input(key) is not None:
+                node.sources[key] = value
+            elif node_type.param(key) is not None:
+                self.check_param(node, node_type.param(key), value, key_path)
+            else:
+                self.problem(key_path, f"{use} has no parameter or input {key!r}."
+                             f"{suggest(key, node_type.keys)} It takes: "
+                             f"{', '.join(node_type.keys) or 'nothing'}",
+                             node=name, key=key, key_kind="key", at_key=True)
+        for param in node_type.params:
+            if param.name in settings:
+                continue
+            if param.required:
+                self.problem(path, f"missing required parameter {param.name!r} of {use} "
+                             f"({param.doc or param.type_label})", node=name, key=param.name)
+            else:
+                node.params[param.name] = param.default
+        for port in node_type.inputs:
+            if port.name not in settings and not port.optional:
+                self.problem(path, f"missing input {port.name!r} of {use} ({port.type_label}"
+                             f"{': ' + port.doc if port.doc else ''})", node=name, key=port.name,
+                             key_kind="input")
+        return node
+
+    def check_param(self, node, param, value, path):
+        try:
+            converted = param.check(value)
+        except ValueError as error:
+            self.problem(path, f"{error}{_doc_hint(param)}", node=node.name, key=param.name)
+            return
+        if converted is not None and InputFile in param.types and isinstance(converted, str):
+            converted = self.input_file(node, param, converted, path)
+        elif converted is not None and OutputFile in param.types and isinstance(converted, str):
+            converted = self.output_file(node, param, converted, path)
+        node.params[param.name] = converted
+
+    def input_file(self, node, param, text, path):
+        resolved = (self.spec.folder / Path(text).expanduser()).resolve()
+        if not resolved.is_file():
+            reason = "is a folder" if resolved.is_dir() else "does not exist"
+            self.problem(path, f"input file {text!r} {reason} (looked for {resolved}; relative "
+                         "paths start at the spec's folder)", node=node.name, key=param.name)
+        node.input_files.append((resolved, path))
+        return resolved
+
+    def output_file(self, node, param, text, path):
+        if self.out_dir is None:
+            base = Path("/output-folder")  # validating without a run: only check the path stays inside
+            resolved = Path(_normalise(base / text))
+            inside = resolved != base and resolved.is_relative_to(base)
+        else:
+            base = self.out_dir
+            resolved = (base / Path(text)).resolve()
+            inside = resolved != base and resolved.is_relative_to(base)
+        if Path(text).is_absolute() or not inside:
+            self.problem(path, f"output path {text!r} leads outside the output folder; give a "
+                         "path relative to --out, without '..'", node=node.name, key=param.name)
+            return resolved
+        node.output_files.append((resolved, path, text))
+        return resolved
+
+    # -- edges --------------------------------------------------------------------------------
+
+    def check_inputs(self, node, graph_nodes, spec_nodes):
+        for port_name, written in node.sources.items():
+            port = node.type.input(port_name)
+            path = ("nodes", node.name, port_name)
+            if written is None and port.optional:
+                continue
+            references = written if isinstance(written, list) else [written]
+            if isinstance(written, list) and not port.many:
+                self.problem(path, f"input {port_name!r} takes one source, got a list of "
+                             f"{len(written)}", node=node.name, key=port_name, key_kind="input")
+                continue
+            if not references:
+                self.problem(path, "empty list of sources", node=node.name, key=port_name,
+                             key_kind="input")
+                continue
+            edges, labels = [], []
+            for index, reference in enumerate(references):
+                ref_path = path + (index,) if isinstance(written, list) else path
+                edge = self.resolve_reference(node, port, reference, ref_path, graph_nodes, spec_nodes)
+                if edge is not None:
+                    edges.append(edge)
+                    labels.append(reference)
+            node.inputs[port_name] = edges
+            node.sources[port_name] = labels
+
+    def resolve_reference(self, node, port, reference, path, graph_nodes, spec_nodes):
+        say = dict(node=node.name, key=port.name, key_kind="input")
+        if not isinstance(reference, str) or not reference:
+            self.problem(path, f"expected the name of a node (or node.port), got {_describe(reference)}",
+                         **say)
+            return None
+        source_name, _, port_name = reference.partition(".")
+        if source_name not in spec_nodes:
+            self.problem(path, f"no node {source_name!r} in this spec."
+                         f"{suggest(source_name, list(spec_nodes))}", **say)
+            return None
+        source = graph_nodes.get(source_name)
+        if source is None:
+            return None  # that node has its own error
+        outputs = source.type.outputs
+        if not outputs:
+            self.problem(path, f"node {source_name!r} ({source.type.name}) has no outputs to read",
+                         **say)
+            return None
+        if port_name:
+            output = source.type.output(port_name)
+            if output is None:
+                names = [p.name for p in outputs]
+                self.problem(path, f"node {source_name!r} ({source.type.name}) has no output "
+                             f"{port_name!r} (outputs: {', '.join(names)}).{suggest(port_name, names)}",
+                             **say)
+                return None
+        elif len(outputs) > 1:
+            choices = ", ".join(f"{source_name}.{p.name}" for p in outputs)
+            self.problem(path, f"node {source_name!r} has several outputs: write one of {choices}",
+                         **say)
+            return None
+        else:
+            output = outputs[0]
+        if not self.registry.accepts(port.types, output.types):
+            self.problem(path, f"{reference} gives {output.type_label} but input {port.name!r} of "
+                         f"{node.type.name} takes {port.type_label}", **say)
+            return None
+        return Edge(source_name, output.name)
+
+    # -- files --------------------------------------------------------------------------------
+
+    def check_files(self, graph_nodes):
+        written = {}
+        for node in graph_nodes.values():
+            for resolved, path, _ in node.output_files:
+                if resolved in written:
+                    other = written[resolved]
+                    self.problem(path, f"{resolved.name} is also written by node {other!r}; "
+                                 "give each output its own path", node=node.name, key=path[-1])
+                    continue
+                written[resolved] = node.name
+                if self.out_dir is not None and resolved.exists() and not self.force:
+                    self.problem(path, f"{resolved} exists; pass --force to overwrite it",
+                                 node=node.name, key=path[-1])
+        for node in graph_nodes.values():
+            for resolved, path in node.input_files:
+                if resolved in written:
+                    self.problem(path, f"{resolved} is an input of this node and an output of node "
+                                 f"{written[resolved]!r}; input files are never written",
+                                 node=node.name, key=path[-1])
+
+
+def _normalise(path):
+    import posixpath
+
+    return posixpath.normpath(str(path))
+
+
+def _doc_hint(param):
+    return f" ({param.doc})" if param.doc else ""
+
+
+def _describe(value):
+    if value is None:
+        return "nothing (null)"
+    kind = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+    text = repr(value)
+    return kind if len(text) > 40 or isinstance(value, (dict, list)) else f"{kind} ({text})"

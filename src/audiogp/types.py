@@ -1,0 +1,273 @@
+"""The values that travel on the edges of a pipeline graph.
+
+Each value carries what is needed to interpret it, so no node has to be told
+twice: a :class:`Signal` knows its sample rate, a spectrogram its STFT
+geometry (:class:`StftGeometry`), a mel spectrogram its filter bank
+(:class:`MelBank`), a block PSD its block length and hop.
+
+Node declarations name these types on their ports (``Port("input", Signal)``
+or ``Port("input", "Signal")``); a graph whose types do not fit is rejected
+when it loads, before any work. Plugins add their own value types through the
+``register_value_types`` hook (see ``docs/plugins.md``).
+
+Values are frozen dataclasses holding NumPy arrays. Nodes must treat the
+arrays of their inputs as read-only: the same value may be handed to several
+nodes, possibly running at the same time.
+
+Array layouts follow librosa: signals are ``(..., n_samples)`` with leading
+channel axes; spectrograms are ``(..., n_bins, n_frames)``.
+"""
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping, Optional
+
+import numpy as np
+
+__all__ = [
+    "Value", "Signal", "StftGeometry", "MelBank", "ComplexSpectrogram", "MagnitudeSpectrogram",
+    "MelSpectrogram", "DecibelSpectrogram", "MFCC", "Phase", "BlockPSD", "Metrics",
+    "BUILTIN_VALUE_TYPES",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Value:
+    """Base class of every value on a graph edge.
+
+    ``attrs`` is free-form metadata (JSON-able), for settings a producer wants
+    to pass along that have no field of their own.
+    """
+
+    def summary(self):
+        """One line describing the value (shape, rate...) for logs and ``audiogp run``."""
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                parts.append(f"{f.name}{tuple(value.shape)} {value.dtype}")
+            elif f.name != "attrs" and isinstance(value, (int, float, str, bool)):
+                parts.append(f"{f.name}={value}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def replace(self, **changes):
+        """A copy of this value with some fields replaced (``dataclasses.replace``)."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, eq=False)
+class Signal(Value):
+    """Audio samples with their sample rate.
+
+    Attributes
+    ----------
+    y : numpy.ndarray, float, shape (..., n_samples)
+        The samples; leading axes are channels (librosa's layout).
+    sr : int
+        Sample rate in Hz.
+    """
+
+    y: np.ndarray
+    sr: int
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_samples(self):
+        return int(self.y.shape[-1])
+
+    @property
+    def duration(self):
+        """Length in seconds."""
+        return self.n_samples / self.sr
+
+
+@dataclass(frozen=True)
+class StftGeometry:
+    """Everything needed to interpret (and invert) an STFT.
+
+    The names and meanings are those of ``librosa.stft`` / ``audiogp.dsp.stft``.
+
+    Attributes
+    ----------
+    sr : int
+        Sample rate of the analysed signal, Hz.
+    n_fft, hop_length, win_length : int
+        FFT length, hop and window length in samples.
+    window : str or tuple
+        The window specification (as given to ``scipy.signal.get_window``).
+    center : bool
+        Whether frames are centred on ``t * hop_length``.
+    length : int or None
+        Number of samples of the analysed signal (for an exact-length inverse).
+    """
+
+    sr: int
+    n_fft: int
+    hop_length: int
+    win_length: int
+    window: Any = "hann"
+    center: bool = True
+    length: Optional[int] = None
+
+    def istft_kwargs(self):
+        """Keyword arguments for ``audiogp.dsp.istft`` (and other inverses) from this geometry."""
+        return dict(n_fft=self.n_fft, hop_length=self.hop_length, win_length=self.win_length,
+                    window=self.window, center=self.center, length=self.length)
+
+    def stft_kwargs(self):
+        """Keyword arguments for ``audiogp.dsp.stft`` that reproduce this geometry."""
+        return dict(n_fft=self.n_fft, hop_length=self.hop_length, win_length=self.win_length,
+                    window=self.window, center=self.center)
+
+
+@dataclass(frozen=True)
+class MelBank:
+    """Settings of a mel filter bank (``librosa.filters.mel`` names)."""
+
+    sr: int
+    n_fft: int
+    n_mels: int = 128
+    fmin: float = 0.0
+    fmax: Optional[float] = None
+    htk: bool = False
+    norm: Any = "slaney"
+
+
+@dataclass(frozen=True, eq=False)
+class ComplexSpectrogram(Value):
+    """A complex STFT, ``S`` of shape (..., 1 + n_fft // 2, n_frames), and its geometry."""
+
+    S: np.ndarray
+    geometry: StftGeometry
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class MagnitudeSpectrogram(Value):
+    """``|STFT| ** power``: magnitude (``power=1``) or power (``power=2``) spectrogram."""
+
+    S: np.ndarray
+    geometry: StftGeometry
+    power: float = 1.0
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class MelSpectrogram(Value):
+    """A mel spectrogram ``mel_basis @ |STFT| ** power``, shape (..., n_mels, n_frames)."""
+
+    S: np.ndarray
+    geometry: StftGeometry
+    mel: MelBank
+    power: float = 2.0
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class DecibelSpectrogram(Value):
+    """A spectrogram in decibels (``librosa.power_to_db`` / ``amplitude_to_db``).
+
+    Attributes
+    ----------
+    S : numpy.ndarray
+        Values in dB.
+    geometry : StftGeometry
+    power : float
+        What was converted: 1 for magnitudes (20 log10), 2 for power (10 log10).
+    ref : float
+        The reference value actually used (so the conversion can be undone).
+    amin : float
+        Floor applied before the logarithm.
+    top_db : float or None
+        Dynamic range the values were clipped to (below the peak).
+    mel : MelBank or None
+        The filter bank when this is a log-mel spectrogram, else None.
+    """
+
+    S: np.ndarray
+    geometry: StftGeometry
+    power: float = 2.0
+    ref: float = 1.0
+    amin: float = 1e-10
+    top_db: Optional[float] = 80.0
+    mel: Optional[MelBank] = None
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class MFCC(Value):
+    """Mel-frequency cepstral coefficients, shape (..., n_mfcc, n_frames) (``librosa.feature.mfcc``)."""
+
+    C: np.ndarray
+    geometry: StftGeometry
+    mel: MelBank
+    dct_type: int = 2
+    norm: Optional[str] = "ortho"
+    lifter: float = 0.0
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_mfcc(self):
+        return int(self.C.shape[-2])
+
+
+@dataclass(frozen=True, eq=False)
+class Phase(Value):
+    """An STFT phase in radians, shape (..., 1 + n_fft // 2, n_frames)."""
+
+    phase: np.ndarray
+    geometry: StftGeometry
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class BlockPSD(Value):
+    """Power spectral densities of consecutive blocks of a signal.
+
+    Attributes
+    ----------
+    psd : numpy.ndarray, shape (..., n_blocks, n_freqs)
+        One spectrum per block.
+    freqs : numpy.ndarray, shape (n_freqs,)
+        Frequencies in Hz.
+    sr : int
+        Sample rate of the signal, Hz.
+    block_length, hop_length : int
+        Block length and hop in samples.
+    window : str or tuple
+        Window applied to each block.
+    scaling : str
+        ``"density"`` (units²/Hz) or ``"spectrum"`` (units²), as in ``scipy.signal.periodogram``.
+    onesided : bool
+        Whether negative frequencies are folded onto positive ones.
+    length : int or None
+        Number of samples of the analysed signal.
+    """
+
+    psd: np.ndarray
+    freqs: np.ndarray
+    sr: int
+    block_length: int
+    hop_length: int
+    window: Any = "hann"
+    scaling: str = "density"
+    onesided: bool = True
+    length: Optional[int] = None
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class Metrics(Value):
+    """Named scalar measurements (``{"spectral_convergence_db": -31.2, ...}``)."""
+
+    values: Mapping[str, float]
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    def summary(self):
+        listed = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                           for k, v in self.values.items())
+        return f"Metrics({listed})"
+
+
+#: The value types audiogp itself defines; registered by the built-in plugin.
+BUILTIN_VALUE_TYPES = (Signal, ComplexSpectrogram, MagnitudeSpectrogram, MelSpectrogram,
+                       DecibelSpectrogram, MFCC, Phase, BlockPSD, Metrics)
