@@ -106,7 +106,7 @@ class SpectralDensity:
         names = kernel.parameter_names
         arguments = [frequency_symbol, *[symbols[n] for n in names]]
         self.gradient = [sympy.diff(expression, symbols[n]) for n in names]
-        modules = ["numpy", "scipy"]
+        modules = [{"exp": _exp_floored}, "numpy", "scipy"]
         self._value = sympy.lambdify(arguments, expression, modules=modules)
         self._value_and_gradient = sympy.lambdify(arguments, [expression, *self.gradient],
                                                   modules=modules, cse=True)
@@ -152,6 +152,16 @@ class SpectralDensity:
         """k(r; θ) with the parameters given positionally."""
         shape = np.broadcast_shapes(np.shape(r), *[np.shape(p) for p in params])
         return np.broadcast_to(self._covariance(r, *params), shape)
+
+
+EXP_FLOOR = -200.0
+
+
+def _exp_floored(z):
+    """exp(max(z, -200)): tails far below any density of interest (e^-200 ~ 1e-87) are
+    floored instead of underflowing to subnormal numbers, which make NumPy's exp and every
+    product after it several times slower."""
+    return np.exp(np.maximum(z, EXP_FLOOR))
 
 
 def spectral_density(kernel):
@@ -218,13 +228,7 @@ def _derive(kernel):
     if mirrored != expression and sympy.simplify(mirrored - expression) != 0:
         raise KernelError(f"{where} is not even in r: a stationary covariance satisfies k(-r) = k(r)",
                           expression=kernel.expression)
-    density = None
-    try:
-        density = sympy.fourier_transform(expression, lag, f)
-    except Exception:  # SymPy raises assorted errors for integrals it cannot do
-        density = None
-    if density is None or density.has(sympy.FourierTransform, sympy.Integral):
-        density = _cosine_route(expression, lag, f)
+    density = _transform(expression, lag, f)
     if density is None or density.has(sympy.FourierTransform, sympy.Integral):
         raise KernelError(f"SymPy cannot find the Fourier transform of {where}, so it has no "
                           "closed-form spectral density; rewrite it (e.g. as a sum or product of "
@@ -234,6 +238,49 @@ def _derive(kernel):
         raise KernelError(f"{where} has no spectral density: its covariance does not decay, so its "
                           "spectrum is a set of lines (multiply it by a decaying kernel, e.g. "
                           "the 'sm' or 'lorentzian' kernels)", expression=kernel.expression)
+    return density
+
+
+def _transform(expression, lag, f):
+    """Fourier transform of ``expression`` in ``lag``, term by term and through modulation.
+
+    A sum is transformed term by term. A product k0(r)·cos(ω r) is
+    transformed by the modulation (shift) theorem, S(f) = [S0(f − ω/2π) +
+    S0(f + ω/2π)] / 2 with S0 the transform of k0: the result keeps f − p
+    together, so it evaluates accurately for narrow lines far from 0 Hz,
+    where the expanded rational function SymPy gives for the product
+    directly would lose every digit to cancellation. Anything else goes to
+    ``sympy.fourier_transform``, then to the cosine integral on r > 0.
+    Returns None when no closed form is found.
+    """
+    import sympy
+
+    if expression.is_Add:
+        terms = [_transform(term, lag, f) for term in expression.args]
+        return None if any(t is None for t in terms) else sympy.Add(*terms)
+    factors = sympy.Mul.make_args(expression)
+    for index, factor in enumerate(factors):
+        if isinstance(factor, sympy.cos):
+            argument = factor.args[0]
+            rate = sympy.diff(argument, lag)
+            if rate.has(lag) or argument.subs(lag, 0) != 0:
+                continue
+            rest = sympy.Mul(*(factors[:index] + factors[index + 1:]))
+            if not rest.has(lag):
+                return sympy.nan  # a bare cosine: a line spectrum
+            base = _transform(rest, lag, f)
+            if base is None:
+                return None
+            shift = rate / (2 * sympy.pi)
+            return (base.subs(f, f - shift) + base.subs(f, f + shift)) / 2
+    try:
+        density = sympy.fourier_transform(expression, lag, f)
+    except Exception:  # SymPy raises assorted errors for integrals it cannot do
+        density = None
+    if density is None or density.has(sympy.FourierTransform, sympy.Integral):
+        density = _cosine_route(expression, lag, f)
+    if density is None or density.has(sympy.FourierTransform, sympy.Integral):
+        return None
     return density
 
 
@@ -301,14 +348,28 @@ def _numerical_check(density):
     return worst
 
 
-def _aliased(density, frequencies, values, sampling_rate, terms=2000):
-    """Σ_{|m| <= terms} S(f + m·sampling_rate), what a DFT of sampled k measures."""
+def _aliased(density, frequencies, values, sampling_rate, terms=256):
+    """Σ_m S(f + m·sampling_rate), what the DFT of k sampled at 1/sampling_rate measures.
+
+    The terms with |m| <= ``terms`` are summed; the rest, which matter for
+    slowly decaying densities (kernels with a kink at r = 0), are estimated
+    by the Euler-Maclaurin integral 2·∫ S(u) du / sampling_rate from
+    (terms + 1/2)·sampling_rate to infinity.
+    """
+    import scipy.integrate
+
     total = np.zeros_like(frequencies)
     shifts = np.arange(-terms, terms + 1) * sampling_rate
-    for chunk in np.array_split(shifts, max(1, shifts.shape[0] // 256)):
+    for chunk in np.array_split(shifts, max(1, shifts.shape[0] // 64)):
         grid = frequencies[None, :] + chunk[:, None]
         total += np.sum(density.value(np.abs(grid), *values), axis=0)
-    return total
+    start = (terms + 0.5) * sampling_rate
+
+    def integrand(t):  # u = start / t maps [start, inf) onto (0, 1]
+        return float(density.value(np.float64(start / t), *values)) * start / (t * t)
+
+    tail, _ = scipy.integrate.quad(integrand, 0.0, 1.0, epsabs=0.0, epsrel=1e-10, limit=200)
+    return total + 2.0 * tail / sampling_rate
 
 
 # --------------------------------------------------------------------------------------------

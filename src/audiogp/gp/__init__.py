@@ -1,0 +1,17 @@
+"""Gaussian-process models of audio: kernels, spectral densities, fitting, sampling.
+
+Names are imported lazily from their modules on first use; SymPy is only
+imported when a kernel's expression or spectral density is needed.
+"""
+
+from audiogp._lazy import attach as _attach
+
+__getattr__, __dir__, __all__ = _attach(
+    __name__,
+    {
+        "kernels": ["Kernel", "Parameter", "KernelError", "get_kernel", "kernel_from_string", "register_kernel", "available_kernels", "add_kernels"],  # noqa: E501
+        "spectral": ["SpectralDensity", "spectral_density", "cache_dir", "clear_cache"],
+        "fitting": ["fit", "loss_value"],  # not fit.py: the module would shadow the function
+        "kernelfit": ["KernelFit"],
+    },
+)
