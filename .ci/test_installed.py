@@ -2,7 +2,7 @@
 
 Usage: ``python .ci/test_installed.py PROJECT_DIR [pytest args...]``
 
-Copies ``tests/`` and ``examples/`` into a temporary directory and runs
+Copies ``tests/``, ``examples/``, ``docs/`` and ``plugins/`` into a temporary directory and runs
 pytest there, after checking that ``audiogp`` (and its compiled core) is
 imported from site-packages rather than from the project directory. A test
 that only passes because of files in the source tree fails here. Used by
@@ -22,8 +22,11 @@ def main():
     pytest_args = sys.argv[2:]
     with tempfile.TemporaryDirectory(prefix="audiogp-installed-") as scratch:
         scratch = Path(scratch)
-        for folder in ("tests", "examples"):
-            shutil.copytree(project / folder, scratch / folder)
+        # tests read examples/ and docs/ (specs run, docs checked against the code) and install
+        # the plugin distributions under plugins/, all located relative to tests/.
+        for folder in ("tests", "examples", "docs", "plugins"):
+            if (project / folder).is_dir():
+                shutil.copytree(project / folder, scratch / folder)
         probe = (
             "import audiogp, audiogp._core.stft as core, importlib.util, sys;"
             "print(audiogp.__file__); print(core.__file__);"

@@ -105,3 +105,9 @@ def test_bad_parameters():
 
 def test_integer_input_is_accepted_as_librosa_does():
     np.testing.assert_allclose(dsp.power_to_db(np.array([1, 10, 100])), [0.0, 10.0, 20.0])
+
+
+def test_scalars_as_librosa():
+    assert dsp.power_to_db(100.0) == pytest.approx(librosa.power_to_db(100.0))
+    assert dsp.amplitude_to_db(np.float32(0.5)) == pytest.approx(librosa.amplitude_to_db(0.5))
+    assert dsp.db_to_power(-10.0) == pytest.approx(0.1)

@@ -1,13 +1,14 @@
-"""STFT kernels: framing with windowing, and windowed overlap-add.
+"""STFT kernels: framing with windowing, windowed overlap-add, envelopes.
 
 These are the inner loops of :func:`audiogp.dsp.stft` and
 :func:`audiogp.dsp.istft`. They do no validation: the Python layer checks
-shapes, dtypes and values first. Every kernel works on a range of frames or
-output samples and runs without the GIL, so the caller can split one call
-over several threads.
+shapes, dtypes and values first. Every kernel works on a block of frames or
+a range of output samples of one channel and runs without the GIL, so the
+caller can process a long signal block by block (keeping the working set in
+cache) and split it over several threads.
 
-Signals are 2-D ``(n_channels, n_samples)`` C-contiguous arrays; frames are
-3-D ``(n_channels, n_frames, n_fft)``.
+Signals are 1-D contiguous rows; a block of frames is a 2-D C-contiguous
+``(n_block, n_fft)`` array.
 """
 
 from cython cimport floating
@@ -28,107 +29,182 @@ cdef inline Py_ssize_t reflect_index(Py_ssize_t i, Py_ssize_t n) noexcept nogil:
     return i
 
 
-def frame_window(const floating[:, ::1] y, const floating[::1] window,
-                 Py_ssize_t hop, Py_ssize_t offset, bint reflect,
-                 floating[:, :, ::1] frames,
-                 Py_ssize_t frame_start, Py_ssize_t frame_stop):
-    """Fill ``frames[c, j, k] = window[k] * y_padded[c, j*hop + offset + k]``.
+cdef inline Py_ssize_t floor_div(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    """``a // b`` rounded towards minus infinity for ``b > 0`` (C division truncates)."""
+    if a >= 0:
+        return a // b
+    return -((-a + b - 1) // b)
 
-    ``y_padded`` is ``y`` extended outside ``[0, n)`` with zeros, or by
+
+def frame_block(const floating[::1] y, const floating[::1] window,
+                Py_ssize_t hop, Py_ssize_t offset, bint reflect,
+                Py_ssize_t tail_frame, Py_ssize_t tail_origin,
+                Py_ssize_t first_frame, floating[:, ::1] frames):
+    """Fill ``frames[i, k] = window[k] * y_ext[(first_frame + i)*hop + offset + k]``.
+
+    ``y_ext`` is ``y`` extended outside ``[0, n)`` with zeros, or by
     reflection when ``reflect`` is true; the padding is never materialised.
-    Only frames ``frame_start <= j < frame_stop`` are written.
+    Frames ``j >= tail_frame`` reflect their right end within
+    ``y[tail_origin:]`` only (the segment librosa pads for its tail frames);
+    pass ``tail_frame`` beyond the last frame to reflect within all of ``y``.
     """
-    cdef Py_ssize_t n_channels = y.shape[0]
-    cdef Py_ssize_t n = y.shape[1]
+    cdef Py_ssize_t n = y.shape[0]
     cdef Py_ssize_t n_fft = window.shape[0]
-    cdef Py_ssize_t c, j, k, start, idx
+    cdef Py_ssize_t n_block = frames.shape[0]
+    cdef Py_ssize_t i, j, k, begin, idx
     cdef floating value
-    with nogil:
-        for c in range(n_channels):
-            for j in range(frame_start, frame_stop):
-                start = j * hop + offset
-                if start >= 0 and start + n_fft <= n:
-                    for k in range(n_fft):
-                        frames[c, j, k] = window[k] * y[c, start + k]
-                else:
-                    for k in range(n_fft):
-                        idx = start + k
-                        if 0 <= idx < n:
-                            value = y[c, idx]
-                        elif reflect:
-                            value = y[c, reflect_index(idx, n)]
-                        else:
-                            value = 0
-                        frames[c, j, k] = window[k] * value
-
-
-def overlap_add(const floating[:, :, ::1] frames, const floating[::1] window,
-                Py_ssize_t hop, Py_ssize_t start,
-                floating[:, ::1] out, Py_ssize_t t_start, Py_ssize_t t_stop):
-    """Overlap-add windowed frames into ``out[:, t_start:t_stop]``.
-
-    Frame ``j`` covers samples ``j*hop - start + k`` of ``out``:
-    ``out[c, t] = sum_j window[t + start - j*hop] * frames[c, j, t + start - j*hop]``.
-    ``out`` must be zero on entry in the written range. Disjoint
-    ``[t_start, t_stop)`` ranges may be filled concurrently.
-    """
-    cdef Py_ssize_t n_channels = frames.shape[0]
-    cdef Py_ssize_t n_frames = frames.shape[1]
-    cdef Py_ssize_t n_fft = frames.shape[2]
-    cdef Py_ssize_t c, j, k, j_first, j_last, k_lo, k_hi, base
-    if t_stop <= t_start or n_frames == 0:
+    cdef floating *dst
+    cdef const floating *src
+    cdef const floating *win = &window[0]
+    if n_block == 0:
         return
-    # Frames touching [t_start, t_stop): j*hop - start < t_stop and
-    # j*hop - start + n_fft > t_start.
-    j_first = (t_start + start - n_fft) // hop + 1
-    if j_first < 0:
-        j_first = 0
-    j_last = (t_stop + start - 1) // hop
-    if j_last > n_frames - 1:
-        j_last = n_frames - 1
     with nogil:
-        for c in range(n_channels):
-            for j in range(j_first, j_last + 1):
-                base = j * hop - start
-                k_lo = t_start - base
-                if k_lo < 0:
-                    k_lo = 0
-                k_hi = t_stop - base
-                if k_hi > n_fft:
-                    k_hi = n_fft
-                for k in range(k_lo, k_hi):
-                    out[c, base + k] += window[k] * frames[c, j, k]
+        for i in range(n_block):
+            j = first_frame + i
+            begin = j * hop + offset
+            dst = &frames[i, 0]
+            if begin >= 0 and begin + n_fft <= n:
+                # Interior frame: one contiguous, vectorisable product.
+                src = &y[begin]
+                for k in range(n_fft):
+                    dst[k] = win[k] * src[k]
+                continue
+            for k in range(n_fft):
+                idx = begin + k
+                if 0 <= idx < n:
+                    value = y[idx]
+                elif not reflect:
+                    value = 0
+                elif idx >= n and j >= tail_frame:
+                    value = y[tail_origin + reflect_index(idx - tail_origin, n - tail_origin)]
+                else:
+                    value = y[reflect_index(idx, n)]
+                dst[k] = win[k] * value
 
 
-def window_sumsquare(const floating[::1] window, Py_ssize_t n_frames,
-                     Py_ssize_t hop, Py_ssize_t start, floating[::1] envelope):
-    """Sum of squared windows over ``n_frames`` frames, as seen by ``overlap_add``.
+def overlap_add_block(const floating[:, ::1] frames, const floating[::1] window,
+                      Py_ssize_t hop, Py_ssize_t start, Py_ssize_t first_frame,
+                      floating[::1] out, Py_ssize_t t_start, Py_ssize_t t_stop,
+                      Py_ssize_t written):
+    """Overlap-add ``window * frames[i]`` into ``out[t_start:t_stop]``.
 
-    ``envelope[t] = sum_j window[t + start - j*hop]**2``; ``envelope`` must be
-    zero on entry.
+    Frame ``j = first_frame + i`` lands on ``out[j*hop - start + k]``; the
+    part outside ``[t_start, t_stop)`` is dropped. Frames must come in
+    increasing order across calls: samples before ``written`` already hold
+    earlier frames' sum and are added to; samples from ``written`` on are
+    assigned (and any gap before a frame is zeroed), so ``out`` needs no
+    zeroing beforehand.
+
+    Returns
+    -------
+    (int, bool)
+        The new ``written`` and whether every frame value used was finite.
+    """
+    cdef Py_ssize_t n_block = frames.shape[0]
+    cdef Py_ssize_t n_fft = frames.shape[1]
+    cdef Py_ssize_t i, k, base, lo, hi, mid
+    cdef floating *dst
+    cdef const floating *src
+    cdef const floating *win
+    cdef floating *o
+    cdef int bad = 0
+    if n_block == 0 or t_stop <= t_start:
+        return written, True
+    o = &out[0]
+    with nogil:
+        for i in range(n_block):
+            base = (first_frame + i) * hop - start
+            lo = base if base > t_start else t_start
+            hi = base + n_fft if base + n_fft < t_stop else t_stop
+            if hi <= lo:
+                continue
+            if lo > written:
+                for k in range(written, lo):
+                    o[k] = 0
+                written = lo
+            mid = hi if hi < written else written
+            dst = &out[lo]
+            src = &frames[i, lo - base]
+            win = &window[lo - base]
+            # x - x is 0 for finite x and NaN for NaN/Inf: an exact test
+            # whose OR-reduction vectorises (a float sum would not).
+            for k in range(mid - lo):
+                dst[k] = dst[k] + win[k] * src[k]
+                bad = bad | ((src[k] - src[k]) != 0)
+            for k in range(mid - lo, hi - lo):
+                dst[k] = win[k] * src[k]
+                bad = bad | ((src[k] - src[k]) != 0)
+            if hi > written:
+                written = hi
+    return written, bad == 0
+
+
+def scale_by_envelope(floating[::1] out, Py_ssize_t t_start, Py_ssize_t t_stop,
+                      const floating[::1] head, const floating[::1] pattern,
+                      const floating[::1] tail, Py_ssize_t tail_start,
+                      Py_ssize_t phase):
+    """Multiply ``out[t_start:t_stop]`` by an inverse window envelope.
+
+    The envelope is ``head[t]`` for ``t < len(head)``,
+    ``tail[t - tail_start]`` for ``t >= tail_start``, and in between the
+    periodic ``pattern[(t + phase) % len(pattern)]``: away from the ends of
+    the signal every sample sees the same set of window offsets.
+    """
+    cdef Py_ssize_t n_head = head.shape[0]
+    cdef Py_ssize_t period = pattern.shape[0]
+    cdef Py_ssize_t t, k, p, m, stop
+    cdef floating *o
+    cdef const floating *g
+    if t_stop <= t_start:
+        return
+    o = &out[0]
+    with nogil:
+        t = t_start
+        stop = n_head if n_head < t_stop else t_stop
+        while t < stop:
+            o[t] = o[t] * head[t]
+            t = t + 1
+        stop = tail_start if tail_start < t_stop else t_stop
+        if t < stop:
+            g = &pattern[0]
+            p = (t + phase) % period
+            while t < stop:
+                m = period - p
+                if m > stop - t:
+                    m = stop - t
+                for k in range(m):
+                    o[t + k] = o[t + k] * g[p + k]
+                t = t + m
+                p = 0
+        while t < t_stop:
+            o[t] = o[t] * tail[t - tail_start]
+            t = t + 1
+
+
+def window_sumsquare(const double[::1] window, Py_ssize_t n_frames,
+                     Py_ssize_t hop, Py_ssize_t start, Py_ssize_t t_start,
+                     double[::1] envelope):
+    """Squared-window sum over ``n_frames`` frames, on ``[t_start, t_start + len(envelope))``.
+
+    ``envelope[t - t_start] = sum_j window[t + start - j*hop]**2`` over the
+    frames ``0 <= j < n_frames`` that reach sample ``t``.
     """
     cdef Py_ssize_t length = envelope.shape[0]
     cdef Py_ssize_t n_fft = window.shape[0]
-    cdef Py_ssize_t j, k, t
+    cdef Py_ssize_t t_stop = t_start + length
+    cdef Py_ssize_t j, j_first, j_stop, k, base, lo, hi
+    if length == 0 or n_frames == 0:
+        return
+    j_first = floor_div(t_start + start - n_fft, hop) + 1
+    if j_first < 0:
+        j_first = 0
+    j_stop = floor_div(t_stop - 1 + start, hop) + 1
+    if j_stop > n_frames:
+        j_stop = n_frames
     with nogil:
-        for j in range(n_frames):
-            for k in range(n_fft):
-                t = j * hop - start + k
-                if t < 0:
-                    continue
-                if t >= length:
-                    break
-                envelope[t] += window[k] * window[k]
-
-
-def divide_by_envelope(floating[:, ::1] out, const floating[::1] envelope,
-                       double tiny):
-    """``out[c, t] /= envelope[t]`` wherever ``envelope[t] > tiny``."""
-    cdef Py_ssize_t n_channels = out.shape[0]
-    cdef Py_ssize_t length = out.shape[1]
-    cdef Py_ssize_t c, t
-    with nogil:
-        for c in range(n_channels):
-            for t in range(length):
-                if envelope[t] > tiny:
-                    out[c, t] = out[c, t] / envelope[t]
+        for j in range(j_first, j_stop):
+            base = j * hop - start
+            lo = base if base > t_start else t_start
+            hi = base + n_fft if base + n_fft < t_stop else t_stop
+            for k in range(lo, hi):
+                envelope[k - t_start] += window[k - base] * window[k - base]

@@ -16,4 +16,6 @@ MODULES = (
     "io",
     "plot",
     "stft",
+    "analysis",
+    "metrics",
 )

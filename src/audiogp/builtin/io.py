@@ -73,7 +73,7 @@ LOAD = NodeType(
     params=[
         Param("path", InputFile, doc="audio file, relative to the spec's folder"),
         Param("sr", int, 22050, "resample to this rate in Hz; null keeps the file's rate",
-              minimum=1),
+              minimum=1, nullable=True),
         Param("mono", bool, True, "average the channels to one"),
         Param("channel", int, None, "take only this channel (from 0); overrides mono", minimum=0),
         Param("offset", float, 0.0, "start reading this many seconds in", minimum=0),
@@ -118,6 +118,31 @@ def save(ctx, *, input, path, subtype, normalize, peak):
     frames = y.T if y.ndim > 1 else y
     with ctx.output(path) as temporary:
         soundfile.write(str(temporary), frames, input.sr, format=audio_format, subtype=subtype)
+        if audio_format == "WAV":
+            _clear_peak_timestamp(temporary)
+
+
+def _clear_peak_timestamp(path):
+    """Zero the time stamp libsndfile puts in a WAV file's PEAK chunk (float subtypes).
+
+    Without this, the same samples written a second later give different bytes.
+    """
+    with open(path, "r+b") as handle:
+        header = handle.read(12)
+        if header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return
+        position = 12
+        while True:
+            handle.seek(position)
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return
+            size = int.from_bytes(chunk[4:8], "little")
+            if chunk[:4] == b"PEAK" and size >= 8:
+                handle.seek(position + 12)  # after id, size and the 4-byte version
+                handle.write(b"\0\0\0\0")
+                return
+            position += 8 + size + (size & 1)
 
 
 SAVE = NodeType(

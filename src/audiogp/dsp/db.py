@@ -50,10 +50,13 @@ def power_to_db(S, *, ref=1.0, amin=1e-10, top_db=80.0):
     amin = check.real_number(amin, "amin", exclusive_minimum=0)
     top_db = check.real_number(top_db, "top_db", minimum=0, allow_none=True)
     ref_value = _reference(ref, S)
-    log_spec = 10.0 * np.log10(np.maximum(amin, S))
+    # In place after the first allocation: one output array, no temporaries.
+    log_spec = np.maximum(S, amin, out=np.empty_like(S))
+    np.log10(log_spec, out=log_spec)
+    log_spec *= 10.0
     log_spec -= 10.0 * np.log10(np.maximum(amin, ref_value))
     if top_db is not None:
-        log_spec = np.maximum(log_spec, log_spec.max() - top_db)
+        np.maximum(log_spec, log_spec.max() - top_db, out=log_spec)
     return log_spec
 
 

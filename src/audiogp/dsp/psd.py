@@ -24,12 +24,10 @@ import numpy as np
 import scipy.fft
 
 from audiogp import _validate as check
-from audiogp._core import stft as _kernels
-from audiogp._threads import n_threads, run_split
+from audiogp._threads import n_threads
 from audiogp.dsp.spectrum import get_window
 from audiogp.errors import ParameterError
 
-_MIN_BLOCKS_PER_THREAD = 256
 
 #: Critical-band edges in Hz (Zwicker 1961): band ``b`` is ``[edges[b], edges[b + 1])``.
 BARK_BAND_EDGES = np.array([
@@ -123,11 +121,16 @@ def periodogram(y, *, sr=22050, n_fft=None, window="boxcar", scaling="density", 
     those of :func:`scipy.signal.periodogram`.
     """
     y = check.float_array(y, "y")
+    if n_fft is not None and check.integer(n_fft, "n_fft", minimum=1) < y.shape[-1]:
+        raise ParameterError(
+            f"n_fft={n_fft} is shorter than the signal ({y.shape[-1]} samples); the periodogram "
+            "zero-pads but never truncates: use block_periodogram for shorter blocks"
+        )
     freqs, psd = block_periodogram(
         y, sr=sr, block_length=y.shape[-1], n_fft=n_fft, window=window,
         scaling=scaling, detrend=detrend,
     )
-    return freqs, psd[..., 0]
+    return freqs, psd[..., 0, :]
 
 
 def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_ms=None,
@@ -167,16 +170,19 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
     -------
     freqs : numpy.ndarray, shape (1 + n_fft // 2,)
         Bin frequencies in Hz.
-    psd : numpy.ndarray, shape (..., 1 + n_fft // 2, n_blocks)
-        One column per block (librosa's frequency-by-time layout), in the
-        input's floating dtype.
+    psd : numpy.ndarray, shape (..., n_blocks, 1 + n_fft // 2)
+        One row per block: ``psd[..., b, :]`` is the periodogram of block
+        ``b`` (the layout of :class:`audiogp.types.BlockPSD`), in the input's
+        floating dtype. Transpose the last two axes for scipy's and
+        librosa's frequency-by-time layout.
 
     Notes
     -----
-    Averaging the columns gives Welch's estimate (Welch, "The use of fast
+    Averaging over blocks gives Welch's estimate (Welch, "The use of fast
     Fourier transform for the estimation of power spectra", IEEE Trans.
     Audio Electroacoust. 15(2), 1967). The scalings match
-    :func:`scipy.signal.spectrogram` with ``mode="psd"``.
+    :func:`scipy.signal.spectrogram` with ``mode="psd"`` (whose output is
+    this one with the last two axes swapped).
     """
     y = check.float_array(y, "y")
     block_length, hop_length = block_lengths(
@@ -202,17 +208,18 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
 
     dtype = y.dtype
     win = get_window(window, block_length, dtype=np.float64)
-    channels = np.ascontiguousarray(y.reshape(-1, n_samples))
-    blocks = np.empty((channels.shape[0], n_blocks, block_length), dtype=dtype)
-    framing_window = np.ones(block_length, dtype=dtype) if detrend == "constant" else win.astype(dtype)
-
-    def fill(start, stop):
-        _kernels.frame_window(channels, framing_window, hop_length, 0, False, blocks, start, stop)
-
-    run_split(fill, n_blocks, min_chunk=_MIN_BLOCKS_PER_THREAD)
+    channels = y.reshape(-1, n_samples)
+    covered = (n_blocks - 1) * hop_length + block_length
+    if covered > n_samples:  # pad_end: the last block runs past the signal, zero-filled
+        channels = np.pad(channels, ((0, 0), (0, covered - n_samples)))
+    # A strided view of the blocks; the windowing below makes the one copy.
+    views = np.lib.stride_tricks.sliding_window_view(channels, block_length, axis=-1)
+    views = views[:, : (n_blocks - 1) * hop_length + 1 : hop_length]
     if detrend == "constant":
-        blocks -= blocks.mean(axis=-1, keepdims=True)
+        blocks = views - views.mean(axis=-1, keepdims=True)
         blocks *= win.astype(dtype)
+    else:
+        blocks = views * win.astype(dtype)
 
     spectrum = scipy.fft.rfft(blocks, n=n_fft, axis=-1, workers=n_threads())
     power = spectrum.real**2 + spectrum.imag**2
@@ -225,9 +232,9 @@ def block_periodogram(y, *, sr=22050, block_length=None, hop_length=None, block_
     if n_fft % 2 == 0:
         factors[-1] = scale
     power *= factors.astype(dtype)
-    psd = power.reshape(y.shape[:-1] + (n_blocks, n_fft // 2 + 1)).swapaxes(-1, -2)
+    psd = power.reshape(y.shape[:-1] + (n_blocks, n_fft // 2 + 1))
     freqs = np.arange(n_fft // 2 + 1) * (sr / n_fft)
-    return freqs, np.ascontiguousarray(psd)
+    return freqs, psd
 
 
 def bark_band_edges(fmax=None):

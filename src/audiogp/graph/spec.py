@@ -16,7 +16,8 @@ from audiogp.errors import UserError
 
 __all__ = ["Location", "SpecProblem", "SpecError", "Spec", "load_spec", "parse_spec"]
 
-_MAX_ELEMENTS = 100_000  # a spec is small; this stops "billion laughs" alias expansion
+_MAX_ELEMENTS = 100_000
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")  # a spec is small; this stops "billion laughs" alias expansion
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,10 @@ class _Builder:
         if id(node) in self.active:
             raise yaml.constructor.ConstructorError(None, None, "recursive alias", node.start_mark)
         self.spec.value_locations[path] = self.where(node.start_mark)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            # Only plain maps and lists: tagged collections (!!python/..., !!set) are refused.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"unsupported tag {node.tag!r}", node.start_mark)
         if isinstance(node, yaml.MappingNode):
             self.active.add(id(node))
             try:
@@ -196,9 +201,10 @@ class _Builder:
             key_path = path + (key,)
             if key in result:
                 first = self.spec.key_locations[key_path]
+                what = "node name" if path == ("nodes",) else "key"
                 self.spec.problems.append(SpecProblem(
                     self.where(key_node.start_mark),
-                    f"duplicate key {key!r} (first written at line {first.line}); "
+                    f"duplicate {what} {key!r} (first written at line {first.line}); "
                     "YAML would silently keep only the last one"))
                 continue
             self.spec.key_locations[key_path] = self.where(key_node.start_mark)

@@ -324,7 +324,7 @@ class _Checker:
         if not self.registry.accepts(port.types, output.types):
             self.problem(path, f"{reference} gives {output.type_label} but input {port.name!r} of "
                          f"{node.type.name} takes {port.type_label}", **say)
-            return None
+            # Keep the edge all the same, so that a cycle through it is reported too.
         return Edge(source_name, output.name)
 
     # -- files --------------------------------------------------------------------------------

@@ -245,7 +245,7 @@ class Param:
             constraint = self.constraint_label()
             raise ValueError(f"expected {self._expected()}{', ' + constraint if constraint else ''}, "
                              f"got {_show(value)}")
-        value = converted[0]
+        original, value = value, converted[0]
         if self.choices is not None and value not in self.choices:
             from audiogp._validate import suggest
 
@@ -257,7 +257,7 @@ class Param:
                                       (self.maximum, lambda v, b: v <= b, "<="),
                                       (self.exclusive_maximum, lambda v, b: v < b, "<")):
                 if bound is not None and not ok(value, bound):
-                    raise ValueError(f"expected {self._expected()} {symbol} {bound}, got {value!r}")
+                    raise ValueError(f"expected {self._expected()} {symbol} {bound}, got {original!r}")
         return value
 
     def _expected(self):

@@ -91,7 +91,7 @@ def get_registry(*, builtins_only=False, allow=None, refresh=False):
         return _cache[allowed]
 
 
-def load_registry(allowed=None, *, builtin_modules=None, entry_points=None):
+def load_registry(allowed=None, *, builtin_modules=None, entry_points=None, plugins=()):
     """Build a fresh :class:`Registry`.
 
     Parameters
@@ -102,6 +102,9 @@ def load_registry(allowed=None, *, builtin_modules=None, entry_points=None):
         Module names of the built-in plugin (default: ``audiogp.builtin.MODULES``).
     entry_points : sequence of importlib.metadata.EntryPoint, optional
         Third-party plugins (default: the installed entry points of group ``audiogp``).
+    plugins : sequence of modules or objects
+        Extra plugins registered in-process after the others (tests, notebooks);
+        a failure in one is recorded like a third-party plugin's.
     """
     from audiogp import builtin
 
@@ -129,6 +132,10 @@ def load_registry(allowed=None, *, builtin_modules=None, entry_points=None):
             info.error = f"import failed: {type(error).__name__}: {error}"
             registry.plugins.append(info)
             continue
+        _load(manager, registry, plugin, info, strict=False)
+    for plugin in plugins:
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        info = PluginInfo(name=name, distribution="<in-process>", version="")
         _load(manager, registry, plugin, info, strict=False)
     registry.finish()
     return registry

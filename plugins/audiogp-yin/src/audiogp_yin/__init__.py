@@ -1,0 +1,85 @@
+"""audiogp-yin: the ``yin`` node type, a YIN f0 estimator, as a third-party audiogp plugin.
+
+Installed, it is found through the entry point ``yin = "audiogp_yin"`` of the
+group ``audiogp`` (see pyproject.toml); audiogp then calls the hooks below.
+The algorithm lives in :mod:`audiogp_yin.yin` (numpy in, numpy out); the
+node only adapts it.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from audiogp.plugins import NodeType, Param, Port, hookimpl
+from audiogp.types import Metrics, Signal, Value
+
+__version__ = "0.1.0"
+
+
+@dataclass(frozen=True, eq=False)
+class PitchTrack(Value):
+    """A fundamental frequency per frame, Hz, with the frame times.
+
+    Attributes
+    ----------
+    f0 : numpy.ndarray, shape (..., n_frames)
+    times : numpy.ndarray, shape (n_frames,)
+        Time of each frame's centre, seconds.
+    sr : int
+        Sample rate of the analysed signal.
+    hop_length : int
+    """
+
+    f0: np.ndarray
+    times: np.ndarray
+    sr: int
+    hop_length: int
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def yin_node(ctx, *, input, fmin, fmax, frame_length, win_length, hop_length, trough_threshold,
+             center):
+    """Fundamental frequency per frame by YIN (de Cheveigné & Kawahara 2002)."""
+    from audiogp_yin.yin import yin
+
+    hop = frame_length // 4 if hop_length is None else hop_length
+    f0 = yin(input.y, fmin=fmin, fmax=fmax, sr=input.sr, frame_length=frame_length,
+             win_length=win_length, hop_length=hop, trough_threshold=trough_threshold,
+             center=center)
+    offset = 0 if center else (win_length or frame_length // 2) // 2 + 1
+    times = (np.arange(f0.shape[-1]) * hop + offset) / input.sr
+    stats = {"f0_median_hz": float(np.median(f0)), "f0_mean_hz": float(np.mean(f0)),
+             "f0_min_hz": float(np.min(f0)), "f0_max_hz": float(np.max(f0))}
+    return {"f0": PitchTrack(f0, times, input.sr, hop), "stats": Metrics(stats)}
+
+
+YIN = NodeType(
+    name="yin",
+    function=yin_node,
+    inputs=[Port("input", Signal, "the signal (speech or a monophonic instrument)")],
+    outputs=[Port("f0", PitchTrack, "f0 per frame, Hz"),
+             Port("stats", Metrics, "median, mean, minimum and maximum f0, Hz")],
+    params=[
+        Param("fmin", float, doc="lowest frequency searched, Hz", exclusive_minimum=0),
+        Param("fmax", float, doc="highest frequency searched, Hz", exclusive_minimum=0),
+        Param("frame_length", int, 2048, "samples per frame", minimum=16),
+        Param("win_length", int, None, "integration window (default frame_length // 2)",
+              minimum=1),
+        Param("hop_length", int, None, "samples between frames (default frame_length // 4)",
+              minimum=1),
+        Param("trough_threshold", float, 0.1, "absolute threshold of the normalised difference",
+              exclusive_minimum=0),
+        Param("center", bool, True, "centre each frame's window on t * hop_length"),
+    ],
+)
+
+
+@hookimpl
+def register_value_types(register):
+    register(PitchTrack)
+
+
+@hookimpl
+def register_analysis(register):
+    register(YIN)
