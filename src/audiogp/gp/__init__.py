@@ -13,5 +13,7 @@ __getattr__, __dir__, __all__ = _attach(
         "spectral": ["SpectralDensity", "spectral_density", "cache_dir", "clear_cache"],
         "fitting": ["fit", "loss_value"],  # not fit.py: the module would shadow the function
         "kernelfit": ["KernelFit"],
+        "synth": ["synthesize"],
+        "statespace": ["sample_lorentzian"],
     },
 )

@@ -40,7 +40,8 @@ ENVELOPES = ("rolling_std", "hilbert")
 WINDOW = "hann"
 # A component's density is evaluated within the band where it exceeds this fraction of its
 # peak (at the smallest allowed lengthscale); beyond it, its contribution is dropped.
-SUPPORT_TAIL = 1e-6
+SUPPORT_TAIL = 1e-9
+TAPER_START = 0.75  # the window is flat up to this fraction of a component's extent
 AMPLITUDE_RANGE = (1e-8, 1e3)  # for amplitude parameters, relative to the carrier's RMS
 NOISE_FLOOR = 1e-10
 CHUNK_ELEMENTS = 1 << 13  # work-array elements per group in the objective (64 KiB: cache, no mmap)  # lower bound of the noise variance, relative to the carrier's (unit) power
@@ -361,7 +362,10 @@ class Problem:
             self.extent_scaling = wider is not None and abs(8.0 * wider / extent - 1.0) < 0.2
             self.reference_lengthscale = reference
         half = self._half_width(np.array(extent))
-        return self.n_freqs if 2 * half + 1 >= self.n_freqs else int(half)
+        if 2 * half + 1 >= self.n_freqs:
+            self.extent = None
+            return self.n_freqs
+        return int(half)
 
     def _extent(self, overrides):
         """Distance (Hz) beyond which one component's density stays below the tail fraction."""
@@ -383,18 +387,28 @@ class Problem:
         return float(offsets[inside[-1]])
 
     def _half_width(self, extent):
-        return np.ceil(extent / self.df).astype(np.int64) + 2
+        return np.ceil(extent / self.df).astype(np.int64) + 1
 
-    def _half_widths(self, params):
-        """Half-width in bins of each component's window, (n_blocks, n_components)."""
-        shape = (self.n_blocks, self.n_components)
-        if self.support >= self.n_freqs:
-            return np.full(shape, self.n_freqs, dtype=np.int64)
+    def _extents(self, params):
+        """Distance (Hz) from its frequency beyond which each component is tapered to zero."""
         if not self.extent_scaling:
-            return np.full(shape, self.support, dtype=np.int64)
+            return np.full((self.n_blocks, self.n_components), self.extent)
         lengthscale = np.maximum(params[self.lengthscale], self.reference_lengthscale)
-        extent = 1.1 * self.extent * self.reference_lengthscale / lengthscale
-        return np.minimum(self._half_width(extent), self.support)
+        return self.extent * self.reference_lengthscale / lengthscale
+
+    def _taper(self, distance):
+        """Window T(d) on the relative distance d = (f - p) / extent, and dT/dd.
+
+        1 for |d| <= TAPER_START, a raised-cosine roll-off to 0 at |d| = 1: the
+        model stays a continuously differentiable function of the parameters
+        as bins enter and leave a component's window.
+        """
+        magnitude = np.abs(distance)
+        phase = np.clip((magnitude - TAPER_START) / (1.0 - TAPER_START), 0.0, 1.0)
+        taper = 0.5 * (1.0 + np.cos(np.pi * phase))
+        rolling = (magnitude > TAPER_START) & (magnitude < 1.0)
+        slope = np.where(rolling, -0.5 * np.pi / (1.0 - TAPER_START) * np.sin(np.pi * phase), 0.0)
+        return taper, slope * np.sign(distance)
 
     def _typical(self, name):
         value = self.kernel.parameter(name).typical()
@@ -443,36 +457,42 @@ class Problem:
     def _groups(self, params):
         """Components grouped by window width, each group small enough to stay in cache.
 
-        Returns a list of ``(blocks, components, first_bin, width)``: the
-        block and component index of each member, the first bin of its
-        window, and the group's common window width.
+        Returns a list of ``(blocks, components, first_bin, width, extent)``:
+        the block and component index of each member, the first bin of its
+        window, the group's common window width, and each member's extent
+        (Hz; None when the whole axis is evaluated without a taper).
         """
-        half = self._half_widths(params)
+        shape = (self.n_blocks, self.n_components)
+        if self.support >= self.n_freqs:
+            half = np.full(shape, self.n_freqs, dtype=np.int64)
+            extents = None
+        else:
+            extents = self._extents(params)
+            half = np.minimum(self._half_width(extents), self.support)
         order = np.argsort(half, axis=None, kind="stable")
         ordered = half.ravel()[order]
         groups = []
         start = 0
         total = order.shape[0]
         while start < total:
-            width = int(min(2 * ordered[min(total - 1, start + 1)] + 1, self.n_freqs))
-            count = max(1, CHUNK_ELEMENTS // width)
-            stop = min(total, start + count)
+            width = int(min(2 * ordered[start] + 1, self.n_freqs))
+            stop = min(total, start + max(1, CHUNK_ELEMENTS // width))
             width = int(min(2 * ordered[stop - 1] + 1, self.n_freqs))
             members = order[start:stop]
             blocks, components = np.divmod(members, self.n_components)
-            if width >= self.n_freqs:
-                first = np.zeros(members.shape[0], dtype=np.int64)
-                width = self.n_freqs
+            if extents is None:
+                groups.append((blocks, components, np.zeros(members.shape[0], dtype=np.int64),
+                               self.n_freqs, None))
             else:
                 centre = np.rint(params[self.frequency][blocks, components] / self.df).astype(np.int64)
                 first = np.clip(centre - (width - 1) // 2, 0, self.n_freqs - width)
-            groups.append((blocks, components, first, width))
+                groups.append((blocks, components, first, width, extents[blocks, components]))
             start = stop
         return groups
 
     def _evaluate(self, theta, group, *, gradient):
         """Density (and dS/dθ) of one group's components on their windows, and the flat bins."""
-        blocks, components, first, width = group
+        blocks, components, first, width, extent = group
         bins = first[:, None] + np.arange(width)
         values = [t[blocks, components][:, None] for t in theta]
         f = bins * self.df
@@ -481,7 +501,23 @@ class Problem:
             value, grads = self.density.value_and_gradient(f, *values)
         else:
             value, grads = self.density.value(f, *values), None
-        return flat, value, grads
+        if extent is None:
+            return flat, value, grads
+        frequency = values[self.names.index(self.frequency)]
+        distance = (f - frequency) / extent[:, None]
+        taper, slope = self._taper(distance)
+        tapered = value * taper
+        if not gradient:
+            return flat, tapered, None
+        grads = [g * taper for g in grads]
+        # d(S·T)/dθ = T·dS/dθ + S·T'(d)·dd/dθ, with d = (f - p)/extent(l)
+        grads[self.names.index(self.frequency)] -= value * slope / extent[:, None]
+        if self.extent_scaling:
+            lengthscale = values[self.names.index(self.lengthscale)]
+            scaled = lengthscale > self.reference_lengthscale
+            grads[self.names.index(self.lengthscale)] += np.where(
+                scaled, value * slope * distance / lengthscale, 0.0)
+        return flat, tapered, grads
 
     def _theta(self, params):
         return [np.asarray(params[n], dtype=np.float64) for n in self.names]
@@ -542,7 +578,7 @@ class Problem:
 
         def reduce(first, last):
             for index in range(first, last):
-                blocks, components, _, _ = groups[index]
+                blocks, components = groups[index][:2]
                 flat, _, grads = parts[index]
                 gathered = d_flat[flat]
                 for i in range(n_names):
