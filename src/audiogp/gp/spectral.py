@@ -187,8 +187,16 @@ def spectral_density(kernel):
     density_expression = _read_disk_cache(kernel, key)
     if density_expression is None:
         density_expression = _derive(kernel)
-        result = _build(kernel, density_expression)
-        _numerical_check(result)
+        try:
+            result = _build(kernel, density_expression)
+            _numerical_check(result)
+        except KernelError:
+            raise
+        except Exception as error:  # lambdify or NumPy cannot handle what SymPy returned
+            raise KernelError(f"the spectral density SymPy found for kernel {kernel.name!r} "
+                              f"({kernel.expression}) cannot be evaluated with NumPy ({error}); "
+                              f"it is {str(density_expression)[:200]}",
+                              expression=kernel.expression) from None
         _write_disk_cache(kernel, key, density_expression)
     else:
         result = _build(kernel, density_expression)
