@@ -40,8 +40,8 @@ ENVELOPES = ("rolling_std", "hilbert")
 WINDOW = "hann"
 # A component's density is evaluated within the band where it exceeds this fraction of its
 # peak (at the smallest allowed lengthscale); beyond it, its contribution is dropped.
-SUPPORT_TAIL = 1e-9
-TAPER_START = 0.75  # the window is flat up to this fraction of a component's extent
+SUPPORT_TAIL = 1e-14
+TAPER_START = 0.8  # the window is flat up to this fraction of a component's extent
 AMPLITUDE_RANGE = (1e-8, 1e3)  # for amplitude parameters, relative to the carrier's RMS
 NOISE_FLOOR = 1e-10
 CHUNK_ELEMENTS = 1 << 13  # work-array elements per group in the objective (64 KiB: cache, no mmap)  # lower bound of the noise variance, relative to the carrier's (unit) power
@@ -109,9 +109,11 @@ def fit(y, sr, *, kernel="sm", n_components=24, block_ms=50.0, hop_ms=None, loss
     2 (Σ_q S(f; θ_q) + σ²/sr) with σ² the block's white-noise variance.
     Aliasing of the continuous-time density is neglected. For speed each
     component's density is only evaluated within the band around its
-    frequency where it exceeds 1e-6 of its peak at the smallest allowed
-    lengthscale (the whole axis for kernels without a frequency parameter
-    or with heavy tails).
+    frequency outside which it stays below 1e-14 of its peak (scaled with
+    its lengthscale), and smoothly tapered to zero over the outer fifth of
+    that band, where it is below about 1e-9 of its peak; kernels without a
+    frequency parameter or with heavy tails (Lorentzian) are evaluated on
+    the whole axis.
     """
     from audiogp.dsp import block_periodogram
 
