@@ -94,9 +94,13 @@ def time_once(fn, *, repeat=3):
 
 
 def corpus_dir():
-    """The benchmark corpus: ``$AUDIOGP_CORPUS`` or ``../shared/corpus`` beside the repository."""
+    """The benchmark corpus: ``$AUDIOGP_CORPUS``, else the nearest ``shared/corpus`` above the repository."""
     configured = os.environ.get("AUDIOGP_CORPUS")
-    path = Path(configured) if configured else REPO.parent / "shared" / "corpus"
+    if configured:
+        path = Path(configured)
+    else:  # ../shared/corpus from a checkout, ../../shared/corpus from a worktree
+        candidates = [parent / "shared" / "corpus" for parent in REPO.parents]
+        path = next((c for c in candidates if c.is_dir()), candidates[0])
     if not path.is_dir():
         raise SystemExit(f"benchmark corpus not found at {path}; set AUDIOGP_CORPUS")
     return path

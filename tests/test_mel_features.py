@@ -117,3 +117,14 @@ def test_bad_mel_and_mfcc_arguments(rng):
         dsp.mfcc(S=rng.random((40, 10)), lifter=-1)
     with pytest.raises(ParameterError, match="only apply"):
         dsp.mfcc(S=rng.random((40, 10)), n_fft=512)
+
+
+def test_melspectrogram_with_empty_filters_matches_librosa(rng):
+    # 128 bands over 129 bins: some low bands fall between bins and stay empty.
+    S = rng.random((3, 129, 17))
+    with pytest.warns(UserWarning, match="no FFT bin"):
+        ours = dsp.melspectrogram(S=S, sr=16000, n_mels=128)
+    with pytest.warns(UserWarning):
+        theirs = librosa.feature.melspectrogram(S=S, sr=16000, n_mels=128)
+    assert np.any(np.all(theirs == 0, axis=(0, 2)))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)

@@ -173,3 +173,12 @@ def test_plan_refuses_a_wrong_signal_out(spectrum):
     plan = dsp.StftPlan(n_fft=256, hop_length=64, dtype=np.float64)
     with pytest.raises(ParameterError, match=r"out must be a float64 array of shape \(4000,\)"):
         plan.istft(spectrum, length=4000, out=np.zeros(4000, dtype=np.float32))
+
+
+def test_nola_error_describes_an_array_window_briefly(rng):
+    window = np.ones(256)
+    window[::2] = 0  # with hop 2, the even offsets only ever see zeros
+    S = dsp.stft(rng.standard_normal(4000), n_fft=256, hop_length=64)
+    with pytest.raises(ParameterError, match=r"window=<array of 256 samples> .* NOLA") as info:
+        dsp.istft(S, hop_length=2, window=window)
+    assert len(str(info.value)) < 400

@@ -66,3 +66,30 @@ def test_plan_refuses_a_wrong_out(rng):
     plan = dsp.StftPlan(n_fft=256, hop_length=64, n_samples=4000)
     with pytest.raises(ParameterError, match="out must be a complex64 array of shape"):
         plan.stft(rng.standard_normal(4000), out=np.zeros((129, 3), dtype=np.complex64))
+
+
+def test_one_plan_shared_by_threads(rng):
+    from concurrent.futures import ThreadPoolExecutor
+
+    signals = [rng.standard_normal(6000).astype(np.float32) for _ in range(6)]
+    plan = dsp.StftPlan(n_fft=512, hop_length=128, n_samples=6000)
+
+    def round_trip(y):
+        S = plan.stft(y)
+        return S, plan.istft(S)
+
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(round_trip, signals * 3))
+    for y, (S, back) in zip(signals * 3, results):
+        reference = librosa.stft(y, n_fft=512, hop_length=128)
+        assert np.max(np.abs(S - reference)) <= 1e-5 * np.max(np.abs(reference))
+        np.testing.assert_allclose(back, y, atol=1e-5)
+
+
+def test_plan_istft_natural_length_and_explicit_length(rng):
+    y = rng.standard_normal(5000)
+    plan = dsp.StftPlan(n_fft=256, hop_length=64, dtype=np.float64)
+    S = plan.stft(y)
+    for length in (None, 4000, 6000):
+        np.testing.assert_allclose(plan.istft(S, length=length),
+                                   librosa.istft(S, hop_length=64, length=length), atol=1e-10)

@@ -55,7 +55,7 @@ ISTFT = NodeType(
     inputs=[Port("input", ComplexSpectrogram, "complex STFT (its geometry is used)")],
     outputs=[Port("signal", Signal, "the resynthesised signal")],
     params=[Param("length", int, None, "output length in samples (default: the analysed "
-                  "signal's length)", minimum=0)],
+                  "signal's length)", minimum=1)],
 )
 
 

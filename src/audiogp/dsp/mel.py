@@ -21,6 +21,8 @@ import warnings
 import numpy as np
 
 from audiogp import _validate as check
+from audiogp._core import mel as _kernels
+from audiogp._threads import run_split
 from audiogp.errors import ParameterError, ParameterTypeError
 
 # Slaney's scale: linear part (Hz per mel), and where the log part starts.
@@ -28,6 +30,8 @@ _F_SP = 200.0 / 3
 _MIN_LOG_HZ = 1000.0
 _MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
 _LOGSTEP = np.log(6.4) / 27.0
+# Below this many frames a projection runs in the calling thread: the pool costs more.
+_MIN_FRAMES_PER_THREAD = 256
 
 
 def hz_to_mel(frequencies, *, htk=False):
@@ -211,12 +215,32 @@ def melspectrogram(y=None, sr=22050, S=None, n_fft=None, hop_length=512, win_len
     Notes
     -----
     Matches ``librosa.feature.melspectrogram`` (whose filter-bank settings
-    arrive as ``**kwargs``). The filter bank is float32, as librosa's.
+    arrive as ``**kwargs``). The filter bank is float32, as librosa's; it is
+    applied by a compiled kernel that visits only each filter's band of bins
+    and forms ``|X| ** power`` on the fly.
     """
-    S, n_fft = _spectrogram(y=y, S=S, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
-                            window=window, center=center, pad_mode=pad_mode, power=power)
+    if S is not None:
+        if y is not None:
+            raise ParameterError("give either y or S, not both")
+        S = _real_spectrogram(S, "S", "a magnitude or power spectrogram", "np.abs(D) ** power")
+        n_bins = S.shape[-2]
+        n_fft = 2 * (n_bins - 1) if n_fft is None else check.integer(n_fft, "n_fft", minimum=1)
+        if n_fft // 2 + 1 != n_bins:
+            raise ParameterError(
+                f"S has {n_bins} frequency bins but n_fft={n_fft} gives {n_fft // 2 + 1}"
+            )
+        spectrogram, power = S, None
+    else:
+        if y is None:
+            raise ParameterError("give a signal y or a spectrogram S")
+        from audiogp.dsp.spectrum import stft
+
+        power = check.real_number(power, "power", exclusive_minimum=0)
+        n_fft = 2048 if n_fft is None else n_fft
+        spectrogram = stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                           window=window, center=center, pad_mode=pad_mode)
     basis = mel_filters(sr, n_fft, n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm)
-    return np.matmul(basis, S)
+    return _project(basis, spectrogram, power)
 
 
 def mfcc(y=None, sr=22050, S=None, n_mfcc=20, dct_type=2, norm="ortho", lifter=0, **kwargs):
@@ -293,36 +317,48 @@ def mfcc(y=None, sr=22050, S=None, n_mfcc=20, dct_type=2, norm="ortho", lifter=0
     return M
 
 
-def _spectrogram(*, y, S, n_fft, hop_length, win_length, window, center, pad_mode, power):
-    """``|stft(y)| ** power`` or a checked ``S``, with the FFT length that goes with it."""
-    if S is not None:
-        if y is not None:
-            raise ParameterError("give either y or S, not both")
-        S = _real_spectrogram(S, "S", "a magnitude or power spectrogram", "np.abs(D) ** power")
-        n_bins = S.shape[-2]
-        if n_fft is None:
-            n_fft = 2 * (n_bins - 1)
-        n_fft = check.integer(n_fft, "n_fft", minimum=1)
-        if n_fft // 2 + 1 != n_bins:
-            raise ParameterError(
-                f"S has {n_bins} frequency bins but n_fft={n_fft} gives {n_fft // 2 + 1}"
-            )
-        return S, n_fft
-    if y is None:
-        raise ParameterError("give a signal y or a spectrogram S")
-    from audiogp.dsp.spectrum import stft
+def _project(basis, spectrogram, power):
+    """``basis @ P`` for ``P = spectrogram`` (real) or ``|spectrogram| ** power`` (complex).
 
-    power = check.real_number(power, "power", exclusive_minimum=0)
-    n_fft = 2048 if n_fft is None else n_fft
-    D = stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-             center=center, pad_mode=pad_mode)
-    if power == 2.0:
-        S = D.real**2 + D.imag**2
-    elif power == 1.0:
-        S = np.abs(D)
-    else:
-        S = np.abs(D) ** power
-    return S, n_fft
+    Equal to ``np.matmul(basis, P)`` (the weights are ``basis``'s, in the
+    spectrogram's precision, as NumPy's type promotion would make them), but
+    the compiled kernel only visits each filter's band of bins, forms
+    ``|X| ** power`` on the fly, and does not depend on a BLAS thread pool.
+    """
+    n_bins, n_frames = spectrogram.shape[-2:]
+    lead = spectrogram.shape[:-2]
+    is_complex = np.iscomplexobj(spectrogram)
+    frames = np.ascontiguousarray(np.swapaxes(spectrogram, -1, -2)).reshape(-1, n_bins)
+    if is_complex:
+        frames = frames.view(np.float32 if frames.dtype == np.complex64 else np.float64)
+    real_dtype = frames.dtype
+    weights, start, length, offset = _bands(basis, real_dtype)
+    out = np.empty((frames.shape[0], basis.shape[0]), dtype=real_dtype)
+    power = 1.0 if power is None else float(power)
+
+    def work(row_start, row_stop):
+        _kernels.mel_project(frames, is_complex, power, weights, start, length, offset, out,
+                             row_start, row_stop)
+
+    run_split(work, frames.shape[0], min_chunk=_MIN_FRAMES_PER_THREAD)
+    out = out.reshape(lead + (n_frames, basis.shape[0]))
+    return np.ascontiguousarray(np.swapaxes(out, -1, -2))
+
+
+def _bands(basis, dtype):
+    """The filter bank as one contiguous band of weights per filter (see :mod:`audiogp._core.mel`)."""
+    nonzero = basis != 0
+    filled = nonzero.any(axis=1)
+    n_bins = basis.shape[1]
+    start = np.where(filled, nonzero.argmax(axis=1), 0)
+    stop = np.where(filled, n_bins - nonzero[:, ::-1].argmax(axis=1), 0)
+    length = stop - start
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
+    weights = np.concatenate([basis[m, start[m]:stop[m]] for m in range(basis.shape[0])] +
+                             [np.zeros(0, dtype=basis.dtype)])
+    as_index = np.intp
+    return (np.ascontiguousarray(weights, dtype=dtype), start.astype(as_index),
+            length.astype(as_index), offset.astype(as_index))
 
 
 def _real_spectrogram(S, name, what, hint):

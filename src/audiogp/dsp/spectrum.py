@@ -58,6 +58,13 @@ def get_window(window, win_length, *, n_fft=None, dtype=np.float64):
     Returns
     -------
     numpy.ndarray, shape (n_fft,)
+
+    Notes
+    -----
+    Named windows are :mod:`scipy.signal.windows`, sampled periodically
+    (``fftbins=True``) as spectral analysis wants; F. J. Harris, "On the use
+    of windows for harmonic analysis with the discrete Fourier transform",
+    Proc. IEEE 66(1), 1978, compares them.
     """
     win_length = check.integer(win_length, "win_length", minimum=1)
     n_fft = win_length if n_fft is None else check.integer(n_fft, "n_fft", minimum=win_length)
@@ -186,10 +193,12 @@ class _InverseEnvelope:
         tiny = np.finfo(dtype).tiny
         self.head_len = min(max(n_fft - hop - start, 0), length)
         self.tail_start = min(max(n_frames * hop - start, self.head_len), length)
-        self.phase = start
-        self.pattern = self._invert(pattern_sumsquare, tiny, dtype)
-        self.head = self._edge(window, hop, start, n_frames, 0, self.head_len, tiny, dtype)
-        self.tail = self._edge(window, hop, start, n_frames, self.tail_start, length, tiny, dtype)
+        # Layout the overlap-add kernel reads: head, one interior period, tail.
+        self.factors = np.concatenate([
+            self._edge(window, hop, start, n_frames, 0, self.head_len, tiny, dtype),
+            self._invert(pattern_sumsquare, tiny, dtype),
+            self._edge(window, hop, start, n_frames, self.tail_start, length, tiny, dtype),
+        ])
 
     @staticmethod
     def _invert(sumsquare, tiny, dtype):
@@ -285,7 +294,8 @@ class StftPlan:
 
     def __repr__(self):
         return (f"StftPlan(n_fft={self.n_fft}, hop_length={self.hop_length}, "
-                f"win_length={self.win_length}, window={self.window_spec!r}, center={self.center}, "
+                f"win_length={self.win_length}, window={_describe(self.window_spec)}, "
+                f"center={self.center}, "
                 f"pad_mode={self.pad_mode!r}, n_samples={self.n_samples}, dtype={self.dtype.name})")
 
     # ------------------------------------------------------------------ geometry
@@ -489,16 +499,12 @@ class StftPlan:
             b_stop = min(j_stop, b_start + block)
             chunk = frames[:b_stop - b_start]
             _fft.irfft_into(columns[b_start:b_stop], chunk)
-            written, finite = _kernels.overlap_add_block(chunk, window, hop, start, b_start,
-                                                         row, t_start, t_stop, written)
-            ok &= finite
             # Samples before the next frame's start have all their frames now.
             complete = t_stop if b_stop == j_stop else min(t_stop, b_stop * hop - start)
-            if complete > written:
-                row[written:complete] = 0
-                written = complete
-            _kernels.scale_by_envelope(row, done, complete, envelope.head, envelope.pattern,
-                                       envelope.tail, envelope.tail_start, envelope.phase)
+            written, finite = _kernels.overlap_add_block(
+                chunk, window, hop, start, b_start, row, t_start, t_stop, written, done, complete,
+                envelope.factors, envelope.head_len, envelope.tail_start)
+            ok &= finite
             done = complete
         if written < t_stop:
             row[written:t_stop] = 0
@@ -519,8 +525,8 @@ class StftPlan:
             periodic = _periodic_sumsquare(self._window64, self.hop_length)
             if not np.all(periodic > _NOLA_TOLERANCE):
                 raise ParameterError(
-                    f"window={self.window_spec!r} (win_length={self.win_length}, n_fft={self.n_fft}) "
-                    f"with hop_length={self.hop_length} does not satisfy the NOLA condition: some "
+                    f"window={_describe(self.window_spec)} (win_length={self.win_length}, "
+                    f"n_fft={self.n_fft}) with hop_length={self.hop_length} does not satisfy the NOLA condition: some "
                     "samples get zero weight and cannot be recovered. Use a smaller hop_length or "
                     "a window without zeros at those offsets."
                 )
@@ -540,6 +546,15 @@ class StftPlan:
                     self._envelopes.clear()
                 self._envelopes[key] = envelope
         return envelope
+
+
+def _describe(window):
+    """A short description of a window argument for messages (not a whole array)."""
+    if isinstance(window, (str, tuple)) or np.isscalar(window):
+        return repr(window)
+    if callable(window):
+        return getattr(window, "__name__", "a callable")
+    return f"<array of {np.size(window)} samples>"
 
 
 def _row_ranges(u_start, u_stop, per_row):
