@@ -247,7 +247,8 @@ def test_graph_text_and_dot():
                                           "o: {use: save, input: v, path: v.wav}")), registry=REGISTRY)
     text = checked.text()
     assert re.search(r"^s\s+\(stft\)\s+input <- v\s+-> spectrogram: ComplexSpectrogram "
-                     r"\(sr=22050, n_fft=2048, win_length=2048, hop_length=512, window=hann, center=True\)$",
+                     r"\(sr=22050, n_fft=2048, win_length=2048, hop_length=512, window=hann, center=True, "
+                     r"length=44100\)$",
                      text, re.M)
     assert "=> v.wav" in text
     dot = checked.dot()

@@ -82,7 +82,13 @@ def infer_load(params):
         raise Mismatch("offset", f"offset={params['offset']} s is past the end of "
                        f"{params['path'].name} ({length:.3f} s long)")
     mono = params["mono"] or params["channel"] is not None or info.channels == 1
-    return {"signal": {"sr": params["sr"] or info.samplerate, "channels": 1 if mono else info.channels}}
+    facts = {"sr": params["sr"] or info.samplerate, "channels": 1 if mono else info.channels}
+    if facts["sr"] == info.samplerate:  # not resampled: the length read is known exactly
+        frames = info.frames - int(round(params["offset"] * info.samplerate))
+        if params["duration"] is not None:
+            frames = min(frames, int(round(params["duration"] * info.samplerate)))
+        facts["length"] = frames
+    return {"signal": facts}
 
 
 LOAD = NodeType(

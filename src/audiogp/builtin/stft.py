@@ -39,11 +39,13 @@ def infer_stft(params, inputs):
     return {"spectrogram": dict(
         sr=inputs["input"].get("sr"), n_fft=params["n_fft"], win_length=win_length,
         hop_length=win_length // 4 if params["hop_length"] is None else params["hop_length"],
-        window=tuple(window) if isinstance(window, list) else window, center=params["center"])}
+        window=tuple(window) if isinstance(window, list) else window, center=params["center"],
+        length=inputs["input"].get("length"))}
 
 
 def infer_istft(params, inputs):
-    return {"signal": {"sr": inputs["input"].get("sr")}}
+    length = inputs["input"].get("length") if params["length"] is None else params["length"]
+    return {"signal": {"sr": inputs["input"].get("sr"), "length": length}}
 
 
 STFT = NodeType(

@@ -12,7 +12,7 @@ import yaml
 from audiogp._validate import suggest
 from audiogp.graph.dag import Edge, Graph, GraphNode, find_cycles, topological_order
 from audiogp.graph.spec import Location, SpecError, SpecProblem
-from audiogp.plugins.declarations import InputFile, Mismatch, OutputFile
+from audiogp.plugins.declarations import Facts, InputFile, Mismatch, OutputFile
 
 __all__ = ["SPEC_VERSION", "TOP_LEVEL_KEYS", "validate", "apply_overrides", "parse_override"]
 
@@ -170,8 +170,8 @@ class _Checker:
                 continue
             inputs = {}
             for port in node.type.inputs:
-                known = [graph_nodes[e.node].static.get(e.port, {}) for e in node.inputs.get(port.name, [])]
-                inputs[port.name] = known if port.many else (known[0] if known else {})
+                known = [self.facts(graph_nodes[e.node], e.port) for e in node.inputs.get(port.name, [])]
+                inputs[port.name] = known if port.many else (known[0] if known else Facts())
             try:
                 static = node.type.infer(dict(node.params), inputs) or {}
             except Mismatch as error:
@@ -182,6 +182,12 @@ class _Checker:
                 self.problem(("nodes", name), str(error), node=name)
                 continue
             node.static = {port: dict(attributes) for port, attributes in static.items()}
+
+    @staticmethod
+    def facts(source, port):
+        """What is known of output ``port`` of node ``source``, with the port's value types."""
+        output = source.type.output(port)
+        return Facts(source.static.get(port, {}), output.types if output is not None else ())
 
     # -- one node -----------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from audiogp.plugins.declarations import (
     KINDS,
     REQUIRED,
     DeclarationError,
+    Facts,
     InputFile,
     Mismatch,
     NodeType,
@@ -38,7 +39,7 @@ hookimpl = pluggy.HookimplMarker("audiogp")
 ENTRY_POINT_GROUP = "audiogp"
 
 __all__ = ["hookimpl", "ENTRY_POINT_GROUP", "KINDS", "REQUIRED", "Cancelled", "Context",
-           "DeclarationError", "InputFile", "Mismatch", "NodeType", "OutputFile", "Param", "Port",
+           "DeclarationError", "Facts", "InputFile", "Mismatch", "NodeType", "OutputFile", "Param", "Port",
            "ValueType", "check_against", "get_registry"]
 
 

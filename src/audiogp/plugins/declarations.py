@@ -35,7 +35,7 @@ from pathlib import PurePath
 from typing import Any, Callable, Optional
 
 __all__ = ["KINDS", "REQUIRED", "InputFile", "OutputFile", "Param", "Port", "NodeType",
-           "ValueType", "DeclarationError", "Mismatch", "check_against", "type_name"]
+           "ValueType", "DeclarationError", "Facts", "Mismatch", "check_against", "type_name"]
 
 #: Node kinds; each has its ``register_*`` hook (see :mod:`audiogp.plugins.hookspecs`).
 KINDS = ("source", "sink", "analysis", "transform", "inversion", "synthesis", "fitting", "metric")
@@ -58,6 +58,25 @@ class Mismatch(ValueError):
     def __init__(self, key, message):
         super().__init__(message)
         self.key = key
+
+
+class Facts(dict):
+    """What ``infer`` receives for one input: ``{attribute: value}`` known before running.
+
+    A plain ``dict`` of the facts the source's ``infer`` gave, plus ``types``:
+    the value-type names its output port declares (``("Signal",)``), so that
+    a node whose input takes several types knows which one it gets. ``types``
+    is ``()`` when no source is connected.
+    """
+
+    __slots__ = ("types",)
+
+    def __init__(self, known=(), types=()):
+        super().__init__(known)
+        self.types = tuple(types)
+
+    def __repr__(self):
+        return f"Facts({dict.__repr__(self)}, types={self.types!r})"
 
 
 def check_against(params, known, names, what="the input"):
@@ -371,9 +390,10 @@ class NodeType:
         about values along the graph (a sample rate, an STFT geometry) and to
         catch contradictions early. ``params`` are the node's checked
         parameters; ``inputs`` maps each input port to the attributes its
-        source's ``infer`` gave (a list for ``many`` inputs; ``{}`` when
-        nothing is known: use ``.get``). Raise :class:`Mismatch` to report a
-        key that contradicts its inputs.
+        source's ``infer`` gave, as :class:`Facts` (a ``dict`` whose
+        ``types`` are the source port's value-type names; a list for ``many``
+        inputs; empty when nothing is known: use ``.get``). Raise
+        :class:`Mismatch` to report a key that contradicts its inputs.
     """
 
     name: str
