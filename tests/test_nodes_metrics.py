@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from audiogp import graph
-from audiogp.graph.runner import NodeFailed
+from audiogp.graph import SpecError
 from audiogp.types import Metrics
 
 
@@ -73,8 +73,8 @@ def test_snr_and_stoi_nodes(tmp_path):
         pystoi.stoi(y, e, 16000, extended=True), abs=1e-6)
 
 
-def test_metric_of_spectrograms_made_differently_is_refused(tmp_path):
-    with pytest.raises(NodeFailed, match="hop_length"):
+def test_metric_of_spectrograms_made_differently_is_refused_when_the_spec_loads(tmp_path):
+    with pytest.raises(SpecError, match="hop_length"):
         run(tmp_path, [
             VOICE,
             "a: {use: stft, input: voice, n_fft: 512, hop_length: 128}",

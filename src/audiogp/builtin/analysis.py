@@ -9,8 +9,10 @@ parameters given explicitly must agree with it.
 
 import numpy as np
 
+from audiogp.builtin import _facts as facts
+from audiogp.builtin._facts import GEOMETRY, MEL_BANK, SIGNAL, STFT
 from audiogp.errors import ParameterError
-from audiogp.plugins import REQUIRED, NodeType, Param, Port, hookimpl
+from audiogp.plugins import REQUIRED, Mismatch, NodeType, Param, Port, hookimpl
 from audiogp.types import (
     MFCC,
     BlockPSD,
@@ -25,6 +27,7 @@ from audiogp.types import (
 
 _WINDOW_DOC = "window name or [name, parameter] as scipy.signal.get_window takes it"
 _STFT_SOURCES = (Signal, ComplexSpectrogram, MagnitudeSpectrogram)
+_STFT_KEYS = STFT + ("pad_mode",)
 
 
 def _stft_params(hop_default):
@@ -56,13 +59,60 @@ def _geometry_for(value, stft, hop_default):
         return geometry, stft["pad_mode"] or "constant"
     geometry = value.geometry
     given = dict(stft, window=window)
-    for name in ("n_fft", "hop_length", "win_length", "window", "center"):
+    for name in STFT:
         if given[name] is not None and given[name] != getattr(geometry, name):
-            raise ParameterError(
-                f"{name}={given[name]!r} but the input spectrogram was made with "
-                f"{name}={getattr(geometry, name)!r}; leave {name} out to use the spectrogram's"
-            )
+            raise ParameterError(_stft_conflict(name, given[name], getattr(geometry, name)))
     return geometry, None
+
+
+def _stft_conflict(name, given, actual):
+    return (f"{name}={given!r} but the input spectrogram was made with {name}={actual!r}; leave "
+            f"{name} out to use the spectrogram's")
+
+
+def _infer_geometry(params, source, hop_default):
+    """Static form of :func:`_geometry_for`: the geometry facts a node's output will carry.
+
+    For a signal input, the geometry its STFT parameters (or their defaults)
+    give, checked against the signal; for a spectrogram input, the input's
+    geometry, with every STFT parameter the node repeats checked against it.
+    Empty when the input's type is not known.
+    """
+    if facts.is_a(source, "Signal"):
+        window = params["window"]
+        n_fft = 2048 if params["n_fft"] is None else params["n_fft"]
+        win_length = n_fft if params["win_length"] is None else params["win_length"]
+        if win_length > n_fft:
+            key = "win_length" if params["win_length"] is not None else "n_fft"
+            raise Mismatch(key, f"win_length={win_length} must be <= n_fft={n_fft}")
+        center = True if params["center"] is None else params["center"]
+        length = source.get("length")
+        if not center and length is not None and length < n_fft:
+            raise Mismatch("n_fft" if params["n_fft"] is not None else "center",
+                           f"the input signal has {length} samples, fewer than n_fft={n_fft}; with "
+                           "center=False every frame must lie inside the signal: use center=True "
+                           "or a smaller n_fft")
+        return dict(
+            sr=source.get("sr"), n_fft=n_fft,
+            hop_length=hop_default(win_length) if params["hop_length"] is None else params["hop_length"],
+            win_length=win_length,
+            window="hann" if window is None else tuple(window) if isinstance(window, list) else window,
+            center=center, length=length)
+    if facts.is_a(source, *facts.SPECTROGRAMS):
+        for name in STFT:
+            if params[name] is not None and source.get(name) is not None \
+                    and not facts.same(params[name], source[name]):
+                raise Mismatch(name, _stft_conflict(name, params[name], source[name]))
+        return facts.take(source, GEOMETRY)
+    return {}
+
+
+def _check_norm(norm):
+    """Static form of the mel bank's check of ``norm`` ('slaney', None or p > 0)."""
+    if isinstance(norm, str) and norm != "slaney":
+        raise Mismatch("norm", f"norm={norm!r} is not one of 'slaney', null or a number p > 0")
+    if isinstance(norm, float) and not norm > 0:
+        raise Mismatch("norm", f"norm={norm!r} must be 'slaney', null or a number p > 0")
 
 
 def _power_spectrogram(value, power, stft, *, hop_default=lambda win_length: win_length // 4):
@@ -114,6 +164,14 @@ _MEL_PARAMS = [
     Param("htk", bool, False, "HTK mel formula instead of Slaney's"),
 ]
 
+def infer_melspectrogram(params, inputs):
+    geometry = _infer_geometry(params, inputs["input"], lambda _: 512)
+    facts.check_mel_range(params["fmin"], params["fmax"], geometry.get("sr"))
+    _check_norm(params["norm"])
+    bank = {name: params[name] for name in MEL_BANK}
+    return {"mel": {**geometry, **bank, "power": params["power"]}}
+
+
 MELSPECTROGRAM = NodeType(
     name="melspectrogram",
     function=melspectrogram,
@@ -126,10 +184,15 @@ MELSPECTROGRAM = NodeType(
         Param("norm", (str, float), "slaney", "filter normalisation: 'slaney', null, or p for "
               "unit p-norm rows", nullable=True),
     ],
+    infer=infer_melspectrogram,
 )
 
 
 # -- mfcc ---------------------------------------------------------------------------------------
+
+_NOT_LOG_MEL = ("mfcc needs a log-mel spectrogram, but this dB spectrogram has no mel filter bank: "
+                "make it from a melspectrogram node")
+
 
 def mfcc(ctx, *, input, n_mfcc, dct_type, norm, lifter, n_fft, hop_length, win_length, window,
          center, pad_mode, n_mels, fmin, fmax, htk):
@@ -154,15 +217,42 @@ def mfcc(ctx, *, input, n_mfcc, dct_type, norm, lifter, n_fft, hop_length, win_l
         geometry = input.geometry
         if isinstance(input, DecibelSpectrogram):
             if input.mel is None:
-                raise ParameterError(
-                    "mfcc needs a log-mel spectrogram, but this dB spectrogram has no mel filter "
-                    "bank: make it from a melspectrogram node"
-                )
+                raise ParameterError(_NOT_LOG_MEL)
             log_mel, bank = input.S, input.mel
         else:
             log_mel, bank = dsp.power_to_db(np.asarray(input.S) ** (2.0 / input.power)), input.mel
     C = dsp.mfcc(S=log_mel, n_mfcc=n_mfcc, dct_type=dct_type, norm=norm, lifter=lifter)
     return MFCC(C, geometry, bank, dct_type=dct_type, norm=norm, lifter=lifter)
+
+
+_MFCC_SIGNAL_KEYS = _STFT_KEYS + ("n_mels", "fmin", "fmax", "htk")
+
+
+def infer_mfcc(params, inputs):
+    source = inputs["input"]
+    if facts.is_a(source, "Signal"):
+        geometry = _infer_geometry(params, source, lambda _: 512)
+        facts.check_mel_range(params["fmin"], params["fmax"], geometry.get("sr"))
+        bank = dict(n_mels=128 if params["n_mels"] is None else params["n_mels"],
+                    fmin=0.0 if params["fmin"] is None else params["fmin"], fmax=params["fmax"],
+                    htk=bool(params["htk"]), norm="slaney")
+    elif facts.is_a(source, "MelSpectrogram", "DecibelSpectrogram"):
+        given = sorted(k for k in _MFCC_SIGNAL_KEYS if params[k] is not None)
+        if given:
+            raise Mismatch(given[0], f"{', '.join(given)} only apply to a signal input; the input "
+                                     "mel spectrogram already has its settings")
+        if source.get("mel") is False:
+            raise Mismatch("input", _NOT_LOG_MEL)
+        geometry, bank = facts.take(source, GEOMETRY), facts.take(source, MEL_BANK)
+    else:
+        geometry, bank = {}, {}
+    n_mels = bank.get("n_mels")
+    if n_mels is not None and params["n_mfcc"] > n_mels:
+        raise Mismatch("n_mfcc", f"n_mfcc={params['n_mfcc']} is more than the {n_mels} mel bands")
+    if n_mels is not None and params["dct_type"] == 1 and n_mels < 2:
+        raise Mismatch("dct_type", "dct_type=1 needs at least 2 mel bands")
+    return {"mfcc": {**geometry, **bank, "n_mfcc": params["n_mfcc"],
+                     "dct_type": params["dct_type"], "lifter": params["lifter"]}}
 
 
 MFCC_NODE = NodeType(
@@ -185,6 +275,7 @@ MFCC_NODE = NodeType(
               exclusive_minimum=0),
         Param("htk", bool, None, "HTK mel formula, for a signal input (default false)"),
     ],
+    infer=infer_mfcc,
 )
 
 
@@ -193,9 +284,20 @@ MFCC_NODE = NodeType(
 def _reference(ref, values):
     if isinstance(ref, str):
         if ref != "max":
-            raise ParameterError(f"ref={ref!r}: give a number or 'max'")
+            raise ParameterError(_bad_ref(ref))
         return float(np.max(values)) if values.size else 1.0
     return abs(ref)
+
+
+def _bad_ref(ref):
+    return f"ref={ref!r}: give a number or 'max'"
+
+
+def _wrong_power(power):
+    other = "power_to_db" if power == 2 else "amplitude_to_db"
+    what = {1: "magnitudes (power 1)", 2: "power (power 2)"}.get(power, f"power {power}")
+    return (f"the input spectrogram holds {what}: use the {other} node, or make the spectrogram "
+            "with the matching power")
 
 
 def _to_db(input, *, power, ref, amin, top_db):
@@ -205,11 +307,7 @@ def _to_db(input, *, power, ref, amin, top_db):
         S = np.abs(input.S)
     else:
         if input.power != power:
-            other = "power_to_db" if input.power == 2 else "amplitude_to_db"
-            what = {1: "magnitudes (power 1)", 2: "power (power 2)"}.get(input.power,
-                                                                          f"power {input.power}")
-            raise ParameterError(f"the input spectrogram holds {what}: use the {other} node, or "
-                                 "make the spectrogram with the matching power")
+            raise ParameterError(_wrong_power(input.power))
         S = np.asarray(input.S)
     mel = getattr(input, "mel", None)
     if power == 2.0:
@@ -236,6 +334,21 @@ def amplitude_to_db(ctx, *, input, ref, amin, top_db):
 _DB_INPUTS = (ComplexSpectrogram, MagnitudeSpectrogram, MelSpectrogram)
 
 
+def _infer_db(power):
+    def infer(params, inputs):
+        source = inputs["input"]
+        if isinstance(params["ref"], str) and params["ref"] != "max":
+            raise Mismatch("ref", _bad_ref(params["ref"]))
+        if facts.is_a(source, "MagnitudeSpectrogram", "MelSpectrogram") \
+                and source.get("power") not in (None, power):
+            raise Mismatch("input", _wrong_power(source["power"]))
+        mel = (True if facts.is_a(source, "MelSpectrogram")
+               else False if facts.is_a(source, *facts.LINEAR_SPECTROGRAMS) else None)
+        bank = facts.take(source, MEL_BANK) if mel else {}
+        return {"db": {**facts.take(source, GEOMETRY), **bank, "power": power, "mel": mel}}
+    return infer
+
+
 def _db_params(amin):
     return [
         Param("ref", (float, str), 1.0, "reference value (0 dB), or 'max' for the peak"),
@@ -251,6 +364,7 @@ POWER_TO_DB = NodeType(
     inputs=[Port("input", _DB_INPUTS, "a power spectrogram (power 2) or a complex STFT")],
     outputs=[Port("db", DecibelSpectrogram, "the spectrogram in dB")],
     params=_db_params(1e-10),
+    infer=_infer_db(2.0),
 )
 
 AMPLITUDE_TO_DB = NodeType(
@@ -259,6 +373,7 @@ AMPLITUDE_TO_DB = NodeType(
     inputs=[Port("input", _DB_INPUTS, "a magnitude spectrogram (power 1) or a complex STFT")],
     outputs=[Port("db", DecibelSpectrogram, "the spectrogram in dB")],
     params=_db_params(1e-5),
+    infer=_infer_db(1.0),
 )
 
 
@@ -270,9 +385,14 @@ def _squared_magnitudes(input):
     return dsp.db_to_power(input.S, ref=ref)
 
 
+_LOG_MEL = "the input is a log-mel spectrogram: use the db_to_mel node"
+_NO_BANK = ("the input dB spectrogram has no mel filter bank: use db_to_power or "
+            "db_to_amplitude")
+
+
 def _linear_spectrogram(input, power):
     if input.mel is not None:
-        raise ParameterError("the input is a log-mel spectrogram: use the db_to_mel node")
+        raise ParameterError(_LOG_MEL)
     squared = _squared_magnitudes(input)
     return MagnitudeSpectrogram(squared if power == 2.0 else np.sqrt(squared), input.geometry,
                                 power=power)
@@ -291,12 +411,28 @@ def db_to_amplitude(ctx, *, input):
 def db_to_mel(ctx, *, input):
     """Mel spectrogram back from a log-mel (dB) spectrogram, at the power it was made with."""
     if input.mel is None:
-        raise ParameterError("the input dB spectrogram has no mel filter bank: use db_to_power "
-                             "or db_to_amplitude")
+        raise ParameterError(_NO_BANK)
     # A dB conversion of power p undoes to the same mel values (mel_basis @ |X|**p).
     squared = _squared_magnitudes(input)
     values = squared if input.power == 2.0 else np.sqrt(squared)
     return MelSpectrogram(values, input.geometry, input.mel, power=input.power)
+
+
+def _infer_db_to_linear(power):
+    def infer(params, inputs):
+        source = inputs["input"]
+        if source.get("mel") is True:
+            raise Mismatch("input", _LOG_MEL)
+        return {"spectrogram": {**facts.take(source, GEOMETRY), "power": power}}
+    return infer
+
+
+def infer_db_to_mel(params, inputs):
+    source = inputs["input"]
+    if source.get("mel") is False:
+        raise Mismatch("input", _NO_BANK)
+    return {"mel": {**facts.take(source, GEOMETRY), **facts.take(source, MEL_BANK),
+                    **facts.take(source, ("power",))}}
 
 
 DB_TO_POWER = NodeType(
@@ -304,6 +440,7 @@ DB_TO_POWER = NodeType(
     function=db_to_power,
     inputs=[Port("input", DecibelSpectrogram, "a (linear-frequency) spectrogram in dB")],
     outputs=[Port("spectrogram", MagnitudeSpectrogram, "power spectrogram (power 2)")],
+    infer=_infer_db_to_linear(2.0),
 )
 
 DB_TO_AMPLITUDE = NodeType(
@@ -311,6 +448,7 @@ DB_TO_AMPLITUDE = NodeType(
     function=db_to_amplitude,
     inputs=[Port("input", DecibelSpectrogram, "a (linear-frequency) spectrogram in dB")],
     outputs=[Port("spectrogram", MagnitudeSpectrogram, "magnitude spectrogram (power 1)")],
+    infer=_infer_db_to_linear(1.0),
 )
 
 DB_TO_MEL = NodeType(
@@ -318,6 +456,7 @@ DB_TO_MEL = NodeType(
     function=db_to_mel,
     inputs=[Port("input", DecibelSpectrogram, "a log-mel spectrogram in dB")],
     outputs=[Port("mel", MelSpectrogram, "the mel spectrogram, at the power it was made with")],
+    infer=infer_db_to_mel,
 )
 
 
@@ -347,6 +486,8 @@ LOG_SPECTROGRAM = NodeType(
     outputs=[Port("db", DecibelSpectrogram, "20 log10(|S| / peak), clipped at -20 thresh dB")],
     params=[Param("thresh", float, 4.0, "clipping depth in decades below the peak",
                   exclusive_minimum=0)],
+    infer=lambda params, inputs: {"db": {**facts.take(inputs["input"], GEOMETRY), "power": 1.0,
+                                         "mel": False}},
 )
 
 
@@ -365,6 +506,37 @@ def block_periodogram(ctx, *, input, block_length, hop_length, block_ms, hop_ms,
                                        detrend=detrend or False, pad_end=pad_end)
     return BlockPSD(psd, freqs, input.sr, block, hop, window=window, scaling=scaling,
                     onesided=True, length=input.n_samples)
+
+
+def infer_block_periodogram(params, inputs):
+    from audiogp import dsp
+
+    source = inputs["input"]
+    sr = source.get("sr")
+    block_key = "block_ms" if params["block_ms"] is not None else "block_length"
+    hop_key = "hop_ms" if params["hop_ms"] is not None else "hop_length"
+    # Milliseconds need the rate; lengths in samples do not (any rate then gives the same).
+    block = hop = None
+    if sr is not None or params["block_ms"] is None:
+        try:
+            block, _ = dsp.block_lengths(sr or 1, params["block_length"], block_ms=params["block_ms"])
+        except ParameterError as error:
+            raise Mismatch(block_key, str(error)) from None
+    if block is not None and (sr is not None or params["hop_ms"] is None):
+        try:
+            _, hop = dsp.block_lengths(sr or 1, block, params["hop_length"], hop_ms=params["hop_ms"])
+        except ParameterError as error:
+            raise Mismatch(hop_key, str(error)) from None
+    if block is not None and params["n_fft"] is not None and params["n_fft"] < block:
+        raise Mismatch("n_fft", f"n_fft={params['n_fft']} must be >= block_length={block}")
+    length = source.get("length")
+    if block is not None and length is not None and length < block and not params["pad_end"]:
+        raise Mismatch(block_key, f"the input signal has {length} samples, fewer than "
+                                  f"block_length={block}; use a shorter block or pad_end: true")
+    window = params["window"]
+    return {"psd": dict(sr=sr, block_length=block, hop_length=hop,
+                        window=tuple(window) if isinstance(window, list) else window,
+                        scaling=params["scaling"], onesided=True, length=length)}
 
 
 BLOCK_PERIODOGRAM = NodeType(
@@ -387,6 +559,7 @@ BLOCK_PERIODOGRAM = NodeType(
         Param("detrend", str, None, "'constant' removes each block's mean", choices=("constant",)),
         Param("pad_end", bool, False, "zero-pad to keep the last partial block"),
     ],
+    infer=infer_block_periodogram,
 )
 
 
@@ -417,6 +590,8 @@ ENVELOPE = NodeType(
               "samples", minimum=1),
         Param("floor", float, 1e-3, "smallest envelope value", exclusive_minimum=0),
     ],
+    infer=lambda params, inputs: dict.fromkeys(("envelope", "carrier"),
+                                               facts.take(inputs["input"], SIGNAL)),
 )
 
 
@@ -425,12 +600,27 @@ def modulate(ctx, *, carrier, envelope):
     from audiogp import dsp
 
     if carrier.sr != envelope.sr:
-        raise ParameterError(f"the carrier is at {carrier.sr} Hz but the envelope at "
-                             f"{envelope.sr} Hz")
+        raise ParameterError(_MODULATE_MISMATCH["sr"](carrier.sr, envelope.sr))
     if carrier.y.shape[-1] != envelope.y.shape[-1]:
-        raise ParameterError(f"the carrier has {carrier.y.shape[-1]} samples but the envelope "
-                             f"{envelope.y.shape[-1]}")
+        raise ParameterError(_MODULATE_MISMATCH["length"](carrier.y.shape[-1], envelope.y.shape[-1]))
     return Signal(dsp.modulate(carrier.y, envelope.y), carrier.sr)
+
+
+_MODULATE_MISMATCH = {
+    "sr": lambda carrier, envelope: f"the carrier is at {carrier} Hz but the envelope at {envelope} Hz",
+    "length": lambda carrier, envelope: (f"the carrier has {carrier} samples but the envelope "
+                                         f"{envelope}"),
+}
+
+
+def infer_modulate(params, inputs):
+    carrier, envelope = inputs["carrier"], inputs["envelope"]
+    difference = facts.first_difference(carrier, envelope, ("sr", "length"))
+    if difference:
+        name, a, b = difference
+        raise Mismatch("envelope", _MODULATE_MISMATCH[name](a, b))
+    known = {**facts.take(envelope, ("sr", "length")), **facts.take(carrier, SIGNAL)}
+    return {"signal": known}
 
 
 MODULATE = NodeType(
@@ -439,6 +629,7 @@ MODULATE = NodeType(
     inputs=[Port("carrier", Signal, "the carrier (e.g. a model sample)"),
             Port("envelope", Signal, "the envelope (from an envelope node)")],
     outputs=[Port("signal", Signal, "carrier * envelope")],
+    infer=infer_modulate,
 )
 
 
@@ -469,6 +660,24 @@ def butter_highpass(ctx, *, input, cutoff, order, zero_phase):
                                       zero_phase=zero_phase), input.sr)
 
 
+def _infer_filter(*cuts):
+    """``infer`` of a Butterworth node: its cut-offs inside (0, sr/2), in order."""
+    def infer(params, inputs):
+        source = inputs["input"]
+        sr = source.get("sr")
+        for name in cuts:
+            if sr is not None and not 0 < params[name] < sr / 2:
+                raise Mismatch(name, f"{name}={params[name]:g} Hz is outside (0, sr/2) = "
+                                     f"(0, {sr / 2:g}) Hz for the input at {sr} Hz; a digital "
+                                     "filter's cut-offs must lie strictly between 0 and the "
+                                     "Nyquist frequency")
+        if len(cuts) == 2 and not params[cuts[0]] < params[cuts[1]]:
+            raise Mismatch(cuts[1], f"{cuts[0]}={params[cuts[0]]:g} Hz must be below "
+                                    f"{cuts[1]}={params[cuts[1]]:g} Hz")
+        return {"signal": facts.take(source, SIGNAL)}
+    return infer
+
+
 _FILTER_PARAMS = [
     Param("order", int, 5, "filter order (band-pass: poles per band edge)", minimum=1, maximum=64),
     Param("zero_phase", bool, False, "filter forwards and backwards (no phase shift, squared "
@@ -485,6 +694,7 @@ BUTTER_BANDPASS = NodeType(
         Param("highcut", float, REQUIRED, "upper band edge, Hz (in (0, sr/2))",
               exclusive_minimum=0),
     ] + _FILTER_PARAMS,
+    infer=_infer_filter("lowcut", "highcut"),
 )
 
 BUTTER_LOWPASS = NodeType(
@@ -494,6 +704,7 @@ BUTTER_LOWPASS = NodeType(
     outputs=[Port("signal", Signal, "the filtered signal")],
     params=[Param("cutoff", float, REQUIRED, "cut-off, Hz (in (0, sr/2))", exclusive_minimum=0)]
     + _FILTER_PARAMS,
+    infer=_infer_filter("cutoff"),
 )
 
 BUTTER_HIGHPASS = NodeType(
@@ -503,6 +714,7 @@ BUTTER_HIGHPASS = NodeType(
     outputs=[Port("signal", Signal, "the filtered signal")],
     params=[Param("cutoff", float, REQUIRED, "cut-off, Hz (in (0, sr/2))", exclusive_minimum=0)]
     + _FILTER_PARAMS,
+    infer=_infer_filter("cutoff"),
 )
 
 

@@ -4,6 +4,8 @@ Each takes a complex STFT and gives a complex STFT on the same grid, ready for
 ``istft`` (or ``griffinlim``, which keeps only the magnitude).
 """
 
+from audiogp.builtin import _facts as facts
+from audiogp.builtin._facts import GEOMETRY
 from audiogp.plugins import REQUIRED, NodeType, Param, Port, hookimpl
 from audiogp.types import ComplexSpectrogram
 
@@ -67,8 +69,19 @@ def reorder_frames_pca(ctx, *, input, n_mels, fmin, fmax, normalize_volume, log_
     return _spectrogram(input, S, frame_order=[int(i) for i in order])
 
 
-def _node(name, function, params=()):
-    return NodeType(name=name, function=function, inputs=_IN, outputs=_OUT, params=list(params))
+def infer_same_grid(params, inputs):
+    """Every transform keeps the STFT geometry of its input."""
+    return {"spectrogram": facts.take(inputs["input"], GEOMETRY)}
+
+
+def infer_reorder_frames_pca(params, inputs):
+    facts.check_mel_range(params["fmin"], params["fmax"], inputs["input"].get("sr"))
+    return infer_same_grid(params, inputs)
+
+
+def _node(name, function, params=(), infer=infer_same_grid):
+    return NodeType(name=name, function=function, inputs=_IN, outputs=_OUT, params=list(params),
+                    infer=infer)
 
 
 FEATURE_PARAMS = [
@@ -90,7 +103,7 @@ NODE_TYPES = (
     _node("flip_frequency", flip_frequency),
     _node("reverse_time", reverse_time),
     _node("shuffle_frames", shuffle_frames),
-    _node("reorder_frames_pca", reorder_frames_pca, FEATURE_PARAMS),
+    _node("reorder_frames_pca", reorder_frames_pca, FEATURE_PARAMS, infer_reorder_frames_pca),
 )
 
 

@@ -10,8 +10,10 @@ their geometries must agree.
 
 import numpy as np
 
+from audiogp.builtin import _facts as facts
+from audiogp.builtin._facts import GEOMETRY, MEL_BANK
 from audiogp.errors import ParameterError
-from audiogp.plugins import NodeType, Param, Port, hookimpl
+from audiogp.plugins import Mismatch, NodeType, Param, Port, hookimpl
 from audiogp.types import (
     MFCC,
     ComplexSpectrogram,
@@ -36,6 +38,16 @@ def _magnitude(value):
 def _length(geometry, length):
     """The output length: the node's ``length`` parameter, else the analysed signal's."""
     return geometry.length if length is None else length
+
+
+def _infer_signal(geometry, params):
+    """The output signal's facts, after checking ``length`` and ``init`` against ``geometry``."""
+    facts.check_length(params["length"], geometry)
+    if params.get("init") == "pghi":
+        facts.check_window_for_pghi(geometry, "init", "init='pghi' cannot start from this "
+                                    "spectrogram (use init: random)")
+    length = geometry.get("length") if params["length"] is None else params["length"]
+    return {"signal": {"sr": geometry.get("sr"), "length": length}}
 
 
 def _gla_params(init_default):
@@ -71,6 +83,22 @@ def griffinlim(ctx, *, input, phase, n_iter, momentum, init, length, pad_mode):
     return Signal(y, geometry.sr)
 
 
+_PHASE_GRID = ("sr", "n_fft", "hop_length", "win_length", "window", "center", "length")
+
+
+def infer_griffinlim(params, inputs):
+    geometry, phase = inputs["input"], inputs["phase"]
+    difference = facts.first_difference(phase, geometry, _PHASE_GRID)
+    if difference:
+        name, theirs, ours = difference
+        raise Mismatch("phase", f"the phase input was computed with {name}={theirs!r} but the "
+                                f"spectrogram has {name}={ours!r}: connect a phase made from the "
+                                "same spectrogram")
+    if phase.types:  # a phase input replaces init
+        params = dict(params, init=None)
+    return _infer_signal(geometry, params)
+
+
 GRIFFINLIM = NodeType(
     name="griffinlim",
     function=griffinlim,
@@ -85,6 +113,7 @@ GRIFFINLIM = NodeType(
         Param("pad_mode", str, "constant", "padding of the re-analysis when frames are centred",
               choices=("constant", "reflect")),
     ],
+    infer=infer_griffinlim,
 )
 
 
@@ -100,6 +129,12 @@ def pghi(ctx, *, input, tol):
     return Phase(phase, geometry)
 
 
+def infer_pghi(geometry):
+    facts.check_window_for_pghi(geometry, "input", "the input spectrogram's window does not suit "
+                                "pghi")
+    return {"phase": facts.take(geometry, GEOMETRY)}
+
+
 PGHI = NodeType(
     name="pghi",
     function=pghi,
@@ -110,6 +145,7 @@ PGHI = NodeType(
     outputs=[Port("phase", Phase, "phase in radians on the input's grid")],
     params=[Param("tol", float, 1e-5, "coefficients below tol * max get phase 0",
                   exclusive_minimum=0, exclusive_maximum=1)],
+    infer=lambda params, inputs: infer_pghi(inputs["input"]),
 )
 
 
@@ -143,6 +179,8 @@ MEL_TO_STFT = NodeType(
             "solved to the optimum).",
     inputs=[Port("input", MelSpectrogram, "mel spectrogram with its filter bank")],
     outputs=[Port("spectrogram", MagnitudeSpectrogram, "magnitude (power 1) on the input's grid")],
+    infer=lambda params, inputs: {"spectrogram": {**facts.take(inputs["input"], GEOMETRY),
+                                                  "power": 1.0}},
 )
 
 
@@ -166,6 +204,7 @@ MEL_TO_AUDIO = NodeType(
     inputs=[Port("input", MelSpectrogram, "mel spectrogram with its filter bank")],
     outputs=[Port("signal", Signal, "the reconstructed signal")],
     params=_gla_params("pghi"),
+    infer=lambda params, inputs: _infer_signal(inputs["input"], params),
 )
 
 
@@ -187,6 +226,8 @@ MFCC_TO_MEL = NodeType(
     inputs=[Port("input", MFCC, "MFCCs with their filter bank and DCT settings")],
     outputs=[Port("mel", MelSpectrogram, "mel power spectrogram")],
     params=[_REF],
+    infer=lambda params, inputs: {"mel": {**facts.take(inputs["input"], GEOMETRY + MEL_BANK),
+                                          "power": 2.0}},
 )
 
 
@@ -202,6 +243,7 @@ MFCC_TO_AUDIO = NodeType(
     inputs=[Port("input", MFCC, "MFCCs with their filter bank and DCT settings")],
     outputs=[Port("signal", Signal, "the reconstructed signal")],
     params=[_REF] + _gla_params("pghi"),
+    infer=lambda params, inputs: _infer_signal(inputs["input"], params),
 )
 
 
@@ -230,6 +272,7 @@ RANDOM_PHASE = NodeType(
         Param("length", int, None, "output length in samples (default: the analysed signal's)",
               minimum=1),
     ],
+    infer=lambda params, inputs: _infer_signal(inputs["input"], params),
 )
 
 
