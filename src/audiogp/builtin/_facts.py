@@ -86,13 +86,14 @@ def check_length(length, geometry, what="the spectrogram"):
         return
     given = 1 + length // hop if center else 1 + (length - n_fft) // hop
     if given != n_frames:
-        raise Mismatch("length", f"length={length} gives {given} frames at hop_length={hop} "
+        frames_word = "frame" if given == 1 else "frames"
+        raise Mismatch("length", f"length={length} gives {given} {frames_word} at hop_length={hop} "
                                  f"(n_fft={n_fft}, center={center}), but {what} has {n_frames} "
                                  f"(from a signal of {source} samples); leave length out, or give "
                                  f"a length with as many frames, e.g. {source}")
 
 
-def check_mel_range(fmin, fmax, sr, *, fmin_key="fmin", fmax_key="fmax"):
+def check_mel_range(fmin, fmax, sr):
     """Raise :class:`Mismatch` when a mel bank's ``fmax`` (default ``sr / 2``) is not above ``fmin``.
 
     ``fmin`` and ``fmax`` are the node's parameters (None: the defaults, 0 and ``sr / 2``).
@@ -101,10 +102,10 @@ def check_mel_range(fmin, fmax, sr, *, fmin_key="fmin", fmax_key="fmax"):
     if fmax is None:
         if sr is None or sr / 2 > fmin:
             return
-        raise Mismatch(fmin_key, f"fmin={fmin:g} must be below fmax, which defaults to sr / 2 = "
+        raise Mismatch("fmin", f"fmin={fmin:g} must be below fmax, which defaults to sr / 2 = "
                                  f"{sr / 2:g} Hz for the input at {sr} Hz")
     if fmax <= fmin:
-        raise Mismatch(fmax_key, f"fmax={fmax:g} must be greater than fmin={fmin:g}")
+        raise Mismatch("fmax", f"fmax={fmax:g} must be greater than fmin={fmin:g}")
 
 
 def check_window_for_pghi(geometry, key, what):
@@ -120,3 +121,28 @@ def check_window_for_pghi(geometry, key, what):
                           geometry.get("win_length") or 1)
     except ParameterError as error:
         raise Mismatch(key, f"{what}: {error}") from None
+
+
+def check_nola(geometry, key, what):
+    """Raise :class:`Mismatch` on ``key`` when ``geometry``'s frames cannot be overlap-added back.
+
+    The static form of the inverse STFT's NOLA check: with this window and
+    hop some samples get no weight, so no inversion of the spectrogram works.
+    """
+    names = ("n_fft", "hop_length", "win_length", "window")
+    n_fft, hop, win_length, window = (geometry.get(k) for k in names)
+    if None in (n_fft, hop, win_length, window):
+        return
+    from audiogp import dsp
+    from audiogp.errors import ParameterError
+
+    window = tuple(window) if isinstance(window, list) else window
+    try:
+        samples = dsp.get_window(window, win_length, n_fft=n_fft)
+    except (ParameterError, ValueError):
+        return  # not a window: the node that made the spectrogram says so when it runs
+    if not dsp.check_nola(samples, hop):
+        raise Mismatch(key, f"{what} cannot be inverted: window={window!r} (win_length={win_length}, "
+                            f"n_fft={n_fft}) with hop_length={hop} does not satisfy the NOLA "
+                            "condition, so some samples get zero weight; analyse with a smaller "
+                            "hop_length or a window without zeros at those offsets")

@@ -41,7 +41,8 @@ def _length(geometry, length):
 
 
 def _infer_signal(geometry, params):
-    """The output signal's facts, after checking ``length`` and ``init`` against ``geometry``."""
+    """The output signal's facts, after checking the inversion's settings against ``geometry``."""
+    facts.check_nola(geometry, "input", "the input spectrogram")
     facts.check_length(params["length"], geometry)
     if params.get("init") == "pghi":
         facts.check_window_for_pghi(geometry, "init", "init='pghi' cannot start from this "

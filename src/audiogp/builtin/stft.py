@@ -44,6 +44,9 @@ def infer_stft(params, inputs):
 
 
 def infer_istft(params, inputs):
+    from audiogp.builtin._facts import check_nola
+
+    check_nola(inputs["input"], "input", "the input spectrogram")
     length = inputs["input"].get("length") if params["length"] is None else params["length"]
     return {"signal": {"sr": inputs["input"].get("sr"), "length": length}}
 
