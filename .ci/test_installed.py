@@ -27,6 +27,7 @@ def main():
         for folder in ("tests", "examples", "docs", "plugins"):
             if (project / folder).is_dir():
                 shutil.copytree(project / folder, scratch / folder)
+        shutil.copy2(project / "README.md", scratch / "README.md")  # its examples are tested
         probe = (
             "import audiogp, audiogp._core.stft as core, importlib.util, sys;"
             "print(audiogp.__file__); print(core.__file__);"
