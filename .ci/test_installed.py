@@ -2,7 +2,7 @@
 
 Usage: ``python .ci/test_installed.py PROJECT_DIR [pytest args...]``
 
-Copies ``tests/``, ``examples/``, ``docs/`` and ``plugins/`` into a temporary directory and runs
+Copies ``tests/``, ``examples/``, ``docs/``, ``plugins/`` and README.md into a temporary directory and runs
 pytest there, after checking that ``audiogp`` (and its compiled core) is
 imported from site-packages rather than from the project directory. A test
 that only passes because of files in the source tree fails here. Used by
