@@ -18,4 +18,5 @@ MODULES = (
     "stft",
     "analysis",
     "metrics",
+    "gp",
 )

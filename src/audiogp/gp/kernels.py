@@ -335,6 +335,10 @@ class Kernel:
     def __hash__(self):
         return hash((self.expression, self.parameters))
 
+    def summary(self):
+        """One line for logs: name and parameters."""
+        return f"Kernel({self.name}: {', '.join(self.parameter_names)})"
+
     def __repr__(self):
         return f"Kernel({self.expression!r}, parameters={list(self.parameter_names)}, name={self.name!r})"
 
