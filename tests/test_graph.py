@@ -1,5 +1,6 @@
 """Validating specs: every mistake found before any work, all in one run, each located."""
 
+import os
 import re
 import subprocess
 import sys
@@ -56,8 +57,8 @@ def test_five_planted_mistakes_give_five_located_errors_in_one_run(tmp_path):
     path = tmp_path / "five.yaml"
     path.write_text(FIVE_MISTAKES)
     result = subprocess.run([sys.executable, "-m", "audiogp", "validate", str(path)],
-                            capture_output=True, text=True, env={"AUDIOGP_PLUGINS": "builtin",
-                                                                  "PATH": ""})
+                            capture_output=True, text=True,
+                            env=dict(os.environ, AUDIOGP_PLUGINS="builtin"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     located = [line for line in result.stderr.splitlines() if line.startswith(str(path) + ":")]
@@ -169,7 +170,7 @@ def test_a_spec_that_is_not_a_mapping():
     assert "a spec is a mapping" in str(only_problem("- just\n- a list\n"))
 
 
-@pytest.mark.parametrize("path", ["../x.wav", "/tmp/x.wav", "a/../../x.wav", "."])
+@pytest.mark.parametrize("path", ["../x.wav", "/tmp/x.wav", "a/../../x.wav", "sub/../../out2/x.wav"])
 def test_output_paths_may_not_escape_the_output_folder(tmp_path, path):
     problem = only_problem(spec("v: {use: example}", f"o: {{use: save, input: v, path: '{path}'}}"),
                            out_dir=tmp_path / "out")
@@ -194,6 +195,19 @@ def test_two_nodes_writing_one_file(tmp_path):
     problem = only_problem(spec("v: {use: example}", "a: {use: save, input: v, path: x.wav}",
                                 "b: {use: save, input: v, path: ./x.wav}"), out_dir=tmp_path)
     assert "also written by node 'a'" in str(problem)
+
+
+def test_file_suffixes_are_checked_before_running():
+    problem = only_problem(spec("v: {use: example}", "p: {use: plot, input: v, path: picture.jpg}"))
+    assert "expected a file name ending in .png, got 'picture.jpg'" in str(problem)
+
+
+def test_output_folder_that_is_a_file(tmp_path):
+    from audiogp.errors import UserError
+
+    (tmp_path / "out").write_text("")
+    with pytest.raises(UserError, match="is a file"):
+        graph.run(parse_spec(spec("v: {use: example}")), out_dir=tmp_path / "out", registry=REGISTRY)
 
 
 def test_missing_input_file_is_found_before_running(tmp_path):
@@ -232,7 +246,77 @@ def test_graph_text_and_dot():
     checked = graph.check(parse_spec(spec("v: {use: example}", "s: {use: stft, input: v}",
                                           "o: {use: save, input: v, path: v.wav}")), registry=REGISTRY)
     text = checked.text()
-    assert re.search(r"^s\s+\(stft\)\s+input <- v\s+-> spectrogram: ComplexSpectrogram$", text, re.M)
+    assert re.search(r"^s\s+\(stft\)\s+input <- v\s+-> spectrogram: ComplexSpectrogram "
+                     r"\(sr=22050, n_fft=2048, win_length=2048, hop_length=512, window=hann, center=True\)$",
+                     text, re.M)
     assert "=> v.wav" in text
     dot = checked.dot()
     assert dot.startswith("digraph audiogp {") and '"v" -> "s"' in dot and '"v" -> "o"' in dot
+
+
+def _registry_with_inverse():
+    from audiogp.plugins import Mismatch, NodeType, Param, Port, check_against, hookimpl
+    from audiogp.types import ComplexSpectrogram, Signal
+
+    def infer(params, inputs):
+        check_against(params, inputs["input"], ("n_fft", "hop_length"), what="the spectrogram")
+        if params["strict_sr"] and inputs["input"].get("sr") not in (None, params["strict_sr"]):
+            raise Mismatch("strict_sr", f"the input is at {inputs['input']['sr']} Hz")
+        return {"signal": {"sr": inputs["input"].get("sr")}}
+
+    class Plugin:
+        @hookimpl
+        def register_inversions(self, register):
+            register(NodeType("inverse", lambda ctx, *, input, n_fft, hop_length, strict_sr: None,
+                              inputs=[Port("input", ComplexSpectrogram)], outputs=[Port("signal", Signal)],
+                              params=[Param("n_fft", int, None), Param("hop_length", int, None),
+                                      Param("strict_sr", int, None)], infer=infer))
+
+        @hookimpl
+        def register_sources(self, register):
+            register(NodeType("mystery", lambda ctx: None, outputs=[Port("signal", Signal)]))
+
+    return load_registry(set(), plugins=[Plugin()])
+
+
+def test_infer_reports_contradictions_at_their_key_before_running():
+    registry = _registry_with_inverse()
+    text = spec("v: {use: example, sr: 16000}", "s: {use: stft, input: v, n_fft: 512}",
+                "a: {use: inverse, input: s, n_fft: 1024}", "b: {use: inverse, input: s, hop_length: 128}",
+                "c: {use: inverse, input: s, strict_sr: 8000}", "x: {use: example, duration: -1}")
+    with pytest.raises(SpecError) as caught:
+        graph.check(parse_spec(text, source="s.yaml"), registry=registry)
+    messages = [str(p) for p in caught.value.problems]
+    assert len(messages) == 3  # two contradictions and the unrelated mistake, in one run
+    row, column = position_of(text, "1024")
+    assert messages[0] == (f"s.yaml:{row}:{column}: node 'a', parameter 'n_fft': n_fft=1024 but the "
+                           "spectrogram has n_fft=512; leave n_fft out to use the input's")
+    assert "hop_length" not in messages[1]  # 128 is what n_fft=512 gives by default: no contradiction
+    assert "node 'c', parameter 'strict_sr': the input is at 16000 Hz" in messages[1]
+
+
+def test_infer_passes_static_facts_along_the_graph():
+    registry = _registry_with_inverse()
+    checked = graph.check(parse_spec(spec("v: {use: example, sr: 16000}", "s: {use: stft, input: v, n_fft: 512}",
+                                          "a: {use: inverse, input: s}")), registry=registry)
+    assert checked.nodes["s"].static["spectrogram"]["hop_length"] == 128
+    assert checked.nodes["a"].static == {"signal": {"sr": 16000}}
+    assert "signal: Signal (sr=16000)" in checked.text()
+
+
+def test_unknown_facts_are_no_contradiction():
+    registry = _registry_with_inverse()
+    graph.check(parse_spec(spec("v: {use: mystery}", "s: {use: stft, input: v}",
+                                "a: {use: inverse, input: s, strict_sr: 44100}")), registry=registry)
+
+
+def test_load_knows_the_file_rate_before_running(tmp_path):
+    import numpy as np
+    import soundfile
+
+    soundfile.write(tmp_path / "in.wav", np.zeros(100), 8000)
+    registry = _registry_with_inverse()
+    text = spec("v: {use: load, path: in.wav, sr: null}", "s: {use: stft, input: v}",
+                "a: {use: inverse, input: s, strict_sr: 44100}")
+    with pytest.raises(SpecError, match="parameter 'strict_sr': the input is at 8000 Hz"):
+        graph.check(parse_spec(text, folder=tmp_path), registry=registry)

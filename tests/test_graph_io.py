@@ -58,13 +58,18 @@ def test_load_offset_duration_channels_like_librosa(tmp_path):
     assert result.values["b"]["signal"].sr == SR
 
 
-def test_load_refuses_a_missing_channel_and_a_bad_file(tmp_path):
+def test_load_checks_the_file_before_running(tmp_path):
+    from audiogp.graph import SpecError
+
     stereo_file(tmp_path / "in.wav")
     (tmp_path / "text.wav").write_text("not audio")
-    with pytest.raises(NodeFailed, match="channel=2 but .* has 2 channel"):
-        run("x: {use: load, path: in.wav, channel: 2}\n", tmp_path)
-    with pytest.raises(NodeFailed, match="cannot be read as audio"):
-        run("x: {use: load, path: text.wav}\n", tmp_path)
+    with pytest.raises(SpecError) as caught:
+        run("x: {use: load, path: in.wav, channel: 2}\ny: {use: load, path: text.wav}\n"
+            "z: {use: load, path: in.wav, offset: 3.5}\n", tmp_path)
+    messages = [str(p) for p in caught.value.problems]
+    assert "io.yaml:3:41: node 'x', parameter 'channel': channel=2 but in.wav has 2 channel(s)" in messages[0]
+    assert "node 'y', parameter 'path': text.wav cannot be read as audio" in messages[1]
+    assert "node 'z', parameter 'offset': offset=3.5 s is past the end of in.wav (0.500 s long)" in messages[2]
 
 
 def test_inputs_are_never_written(tmp_path):
@@ -127,9 +132,11 @@ def test_normalising_silence_keeps_silence_and_warns(tmp_path, caplog):
 
 
 def test_save_refuses_unknown_formats_and_subtypes(tmp_path):
-    with pytest.raises(NodeFailed, match=r"must end in \.wav or \.flac"):
+    from audiogp.graph import SpecError
+
+    with pytest.raises(SpecError, match=r"parameter 'path': expected a file name ending in \.wav or \.flac"):
         run("x: {use: example, duration: 0.1}\no: {use: save, input: x, path: a.mp3}\n", tmp_path)
-    with pytest.raises(NodeFailed, match="not available for FLAC"):
+    with pytest.raises(SpecError, match="parameter 'subtype': subtype='FLOAT' is not available for FLAC"):
         run("x: {use: example, duration: 0.1}\no: {use: save, input: x, path: a.flac, subtype: FLOAT}\n",
             tmp_path)
 

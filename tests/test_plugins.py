@@ -213,6 +213,23 @@ def test_allow_list_comes_from_the_environment(monkeypatch):
     assert allow_list_from_env() is None
 
 
+def test_a_value_type_name_cannot_be_taken_over(tmp_path, monkeypatch):
+    code = GOOD_PLUGIN.format(node="gain") + textwrap.dedent('''
+        class Signal:
+            pass
+
+        @hookimpl
+        def register_value_types(register):
+            register(Signal)
+        ''')
+    site = make_dist(tmp_path / "site", "audiogp-rogue", "audiogp_rogue", code)
+    registry = registry_from(site, monkeypatch)
+    assert "stft" in registry.node_types and "gain" not in registry.node_types
+    (broken,) = registry.broken
+    assert broken.distribution == "audiogp-rogue"
+    assert "'Signal' is already registered by audiogp (audiogp.builtin.types)" in broken.error
+
+
 def test_node_using_an_unregistered_value_type_is_dropped_and_reported():
     from audiogp.plugins import hookimpl
 
@@ -306,3 +323,41 @@ def test_a_bug_in_a_node_is_an_internal_error_with_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "ZeroDivisionError" in result.stderr
     assert "in node 'c' (crash)" in result.stderr
+
+
+def test_interrupted_run_exits_130_and_leaves_no_output(tmp_path):
+    import signal
+
+    code = '''
+    import time
+    from audiogp.plugins import NodeType, OutputFile, Param, Port, hookimpl
+    from audiogp.types import Signal
+
+    def crawl(ctx, *, input, path):
+        with ctx.output(path) as temporary:
+            temporary.write_bytes(b"partial")
+            for step in range(8000):
+                ctx.progress(step, 8000)
+                time.sleep(0.001)
+
+    @hookimpl
+    def register_sinks(register):
+        register(NodeType("crawl", crawl, inputs=[Port("input", Signal)],
+                          params=[Param("path", OutputFile)]))
+    '''
+    site = make_dist(tmp_path / "site", "audiogp-crawl", "audiogp_crawl", code)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("audiogp: 1\nnodes:\n  v: {use: example, name: tones, duration: 0.1}\n"
+                    "  c: {use: crawl, input: v, path: slow.bin}\n")
+    out = tmp_path / "out"
+    environment = dict(os.environ, PYTHONPATH=str(site))
+    process = subprocess.Popen([sys.executable, "-m", "audiogp", "run", str(spec), "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    for line in process.stderr:
+        if "c: 25%" in line:  # the node is writing
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert list(out.iterdir()) == []

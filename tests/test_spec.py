@@ -127,3 +127,43 @@ def test_overrides_parse_their_value_as_yaml(text, expected):
 def test_malformed_overrides_say_the_form(text):
     with pytest.raises(SpecError, match="NODE.KEY=VALUE"):
         parse_override(text)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+_scalars = st.one_of(st.integers(-10**6, 10**6), st.booleans(), st.none(),
+                     st.floats(allow_nan=False, allow_infinity=False, width=32), _names)
+_documents = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(_names, inner, max_size=4)), max_leaves=20)
+
+
+def _leaves(value, path=()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, path + (index,))
+    else:
+        yield path, value
+
+
+@settings(max_examples=60, deadline=None)
+@given(document=st.dictionaries(_names, _documents, min_size=1, max_size=4),
+       flow=st.booleans())
+def test_any_document_reads_like_safe_load_with_every_leaf_located(document, flow):
+    import yaml
+
+    text = yaml.safe_dump(document, default_flow_style=flow, sort_keys=False)
+    spec = parse_spec(text)
+    assert spec.data == yaml.safe_load(text) and not spec.problems
+    lines = text.splitlines()
+    for path, value in _leaves(spec.data):
+        location = spec.value_locations[path]
+        written = lines[location.line - 1][location.column - 1:]
+        if isinstance(value, str) and value:
+            assert written.startswith((value, f"'{value}", f'"{value}')), (path, written)
+        if isinstance(value, bool):
+            assert written.lower().startswith(str(value).lower())

@@ -206,21 +206,21 @@ cdef enum:
 lanes = LANES
 
 
-def solve_interleaved(const double[:, ::1] rt, const double[:, ::1] bt, double[:, ::1] xt,
-                      Py_ssize_t[::1] fail_order, double[::1] fail_k,
+def solve_interleaved(const double[:, :, ::1] rt, const double[:, :, ::1] bt,
+                      double[:, :, ::1] xt, Py_ssize_t[::1] fail_order, double[::1] fail_k,
                       Py_ssize_t chunk_start, Py_ssize_t chunk_stop):
     """Solve many different systems at once, ``LANES`` side by side.
 
-    Transposed layout: system ``s`` is column ``s`` of ``rt`` (its first
-    column), ``bt`` and ``xt``, all of shape ``(n, n_systems)`` with
-    ``n_systems`` a multiple of ``LANES``. Chunks ``[chunk_start, chunk_stop)``
-    of ``LANES`` systems are solved. Running the same Levinson recursion in
-    lock-step turns every dot product into element-wise vector work across
-    the systems, which the compiler vectorises without reordering any sum.
+    Chunked, transposed layout: ``rt[g, :, c]`` is the first column of system
+    ``g * LANES + c``, likewise ``bt`` and ``xt``; all have shape
+    ``(n_chunks, n, LANES)``. Chunks ``[chunk_start, chunk_stop)`` are solved.
+    Running the same Levinson recursion in lock-step turns every dot product
+    into element-wise vector work across the systems, which the compiler
+    vectorises without reordering any sum.
     A lane whose matrix is not positive definite carries on with meaningless
     numbers (its failure is recorded); the other lanes are unaffected.
     """
-    cdef Py_ssize_t n = rt.shape[0]
+    cdef Py_ssize_t n = rt.shape[1]
     cdef Py_ssize_t chunk, s0, j, jj, t, c, half
     cdef double mu[LANES]
     cdef double kk[LANES]
@@ -229,8 +229,10 @@ def solve_interleaved(const double[:, ::1] rt, const double[:, ::1] bt, double[:
     cdef double acc_a[LANES]
     cdef double lo, hi, alo, ahi, xlo, xhi
     cdef bint more
+    cdef const double* r
     cdef const double* r1
     cdef const double* r2
+    cdef double* x
     cdef double* xrow
     cdef double* xrow2
     cdef double* arow
@@ -242,9 +244,11 @@ def solve_interleaved(const double[:, ::1] rt, const double[:, ::1] bt, double[:
         with nogil:
             for chunk in range(chunk_start, chunk_stop):
                 s0 = chunk * LANES
+                r = &rt[chunk, 0, 0]
+                x = &xt[chunk, 0, 0]
                 for c in range(LANES):
                     fail_order[s0 + c] = -1
-                    e[c] = rt[0, s0 + c]
+                    e[c] = r[c]
                     acc_x[c] = 0.0
                     acc_a[c] = 0.0
                     if not (e[c] > 0.0):
@@ -256,8 +260,8 @@ def solve_interleaved(const double[:, ::1] rt, const double[:, ::1] bt, double[:
                     # acc_a = sum_j r[t-j] a[j] were gathered by the last pass.
                     more = t + 1 < n
                     for c in range(LANES):
-                        mu[c] = (bt[t, s0 + c] - acc_x[c]) / e[c]
-                        kk[c] = ((rt[t + 1, s0 + c] - acc_a[c]) / e[c]) if more else 0.0
+                        mu[c] = (bt[chunk, t, c] - acc_x[c]) / e[c]
+                        kk[c] = ((r[(t + 1) * LANES + c] - acc_a[c]) / e[c]) if more else 0.0
                         acc_x[c] = 0.0
                         acc_a[c] = 0.0
                     # One pass, pairwise from both ends: x[j] -= mu * a[t-1-j],
@@ -266,12 +270,12 @@ def solve_interleaved(const double[:, ::1] rt, const double[:, ::1] bt, double[:
                     half = t // 2
                     for j in range(half):
                         jj = t - 1 - j
-                        xrow = &xt[j, s0]
-                        xrow2 = &xt[jj, s0]
+                        xrow = x + j * LANES
+                        xrow2 = x + jj * LANES
                         arow = a + j * LANES
                         arow2 = a + jj * LANES
-                        r1 = &rt[t + 1 - j, s0] if more else &rt[0, s0]
-                        r2 = &rt[t + 1 - jj, s0]
+                        r1 = r + ((t + 1 - j) * LANES if more else 0)
+                        r2 = r + (t + 1 - jj) * LANES
                         for c in range(LANES):
                             lo = arow[c]
                             hi = arow2[c]
@@ -286,9 +290,9 @@ def solve_interleaved(const double[:, ::1] rt, const double[:, ::1] bt, double[:
                             acc_x[c] = acc_x[c] + r1[c] * xlo + r2[c] * xhi
                             acc_a[c] = acc_a[c] + r1[c] * alo + r2[c] * ahi
                     if t % 2 == 1:
-                        xrow = &xt[half, s0]
+                        xrow = x + half * LANES
                         arow = a + half * LANES
-                        r1 = &rt[t + 1 - half, s0] if more else &rt[0, s0]
+                        r1 = r + ((t + 1 - half) * LANES if more else 0)
                         for c in range(LANES):
                             xlo = xrow[c] - mu[c] * arow[c]
                             lo = arow[c] * (1.0 - kk[c])
@@ -296,12 +300,12 @@ def solve_interleaved(const double[:, ::1] rt, const double[:, ::1] bt, double[:
                             arow[c] = lo
                             acc_x[c] = acc_x[c] + r1[c] * xlo
                             acc_a[c] = acc_a[c] + r1[c] * lo
-                    xrow = &xt[t, s0]
+                    xrow = x + t * LANES
                     for c in range(LANES):
                         xrow[c] = mu[c]
                     if more:
                         arow = a + t * LANES
-                        r1 = &rt[1, s0]
+                        r1 = r + LANES
                         for c in range(LANES):
                             arow[c] = kk[c]
                             acc_x[c] = acc_x[c] + r1[c] * mu[c]

@@ -18,5 +18,7 @@ MODULES = (
     "stft",
     "analysis",
     "metrics",
+    "inversion",
+    "creative",
     "gp",
 )

@@ -23,6 +23,7 @@ EXAMPLE = NodeType(
         Param("seed", int, 0, "seed of its noise; null derives one from the run's seed",
               minimum=0, nullable=True),
     ],
+    infer=lambda params, inputs: {"signal": {"sr": params["sr"]}},
 )
 
 

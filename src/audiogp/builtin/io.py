@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 
 from audiogp.errors import ParameterError
-from audiogp.plugins import InputFile, NodeType, OutputFile, Param, Port, hookimpl
+from audiogp.plugins import InputFile, Mismatch, NodeType, OutputFile, Param, Port, hookimpl
 from audiogp.types import Metrics, Signal
 
 RESAMPLING_QUALITIES = ("soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq")
@@ -66,6 +66,25 @@ def resample(y, orig_sr, target_sr, quality="soxr_hq"):
     return np.ascontiguousarray(out.T).reshape(y.shape[:-1] + (-1,))
 
 
+def infer_load(params):
+    """Check the file's channels and length against the parameters, before running."""
+    import soundfile
+
+    try:
+        info = soundfile.info(str(params["path"]))
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        raise Mismatch("path", f"{params['path'].name} cannot be read as audio: {error}") from None
+    if params["channel"] is not None and params["channel"] >= info.channels:
+        raise Mismatch("channel", f"channel={params['channel']} but {params['path'].name} has "
+                       f"{info.channels} channel(s), numbered from 0")
+    length = info.frames / info.samplerate
+    if params["offset"] > length:
+        raise Mismatch("offset", f"offset={params['offset']} s is past the end of "
+                       f"{params['path'].name} ({length:.3f} s long)")
+    mono = params["mono"] or params["channel"] is not None or info.channels == 1
+    return {"signal": {"sr": params["sr"] or info.samplerate, "channels": 1 if mono else info.channels}}
+
+
 LOAD = NodeType(
     name="load",
     function=load,
@@ -80,6 +99,7 @@ LOAD = NodeType(
         Param("duration", float, None, "read at most this many seconds", exclusive_minimum=0),
         Param("res_type", str, "soxr_hq", "resampling quality", choices=RESAMPLING_QUALITIES),
     ],
+    infer=lambda params, inputs: infer_load(params),
 )
 
 
@@ -145,18 +165,33 @@ def _clear_peak_timestamp(path):
             position += 8 + size + (size & 1)
 
 
+def infer_save(params):
+    """Check that the sample format fits the file format, before running."""
+    import soundfile
+
+    audio_format = AUDIO_FORMATS[params["path"].suffix.lower()]
+    subtype = params["subtype"] or "PCM_24"
+    if not soundfile.check_format(audio_format, subtype):
+        allowed = ", ".join(sorted(soundfile.available_subtypes(audio_format)))
+        raise Mismatch("subtype", f"subtype={subtype!r} is not available for {audio_format} "
+                       f"(available: {allowed})")
+    return {}
+
+
 SAVE = NodeType(
     name="save",
     function=save,
     inputs=[Port("input", Signal, "the signal to write")],
     params=[
-        Param("path", OutputFile, doc="output file (.wav or .flac), inside --out"),
+        Param("path", OutputFile, doc="output file (.wav or .flac), inside --out",
+              suffixes=tuple(AUDIO_FORMATS)),
         Param("subtype", str, None, "sample format, e.g. PCM_16, PCM_24, FLOAT "
               "(default PCM_24)"),
         Param("normalize", bool, False, "scale so the peak is `peak`"),
         Param("peak", float, 0.99, "peak amplitude when normalizing", exclusive_minimum=0,
               maximum=1),
     ],
+    infer=lambda params, inputs: infer_save(params),
 )
 
 
@@ -224,7 +259,8 @@ SAVE_ARRAYS = NodeType(
     function=save_arrays,
     inputs=[Port("input", "Any", "values to save (one or a list)", many=True)],
     params=[Param("path", OutputFile, doc="output .npz (every array and setting of every input, "
-                  "named <source>_<field>) or .npy (the main array of one input)")],
+                  "named <source>_<field>) or .npy (the main array of one input)",
+                  suffixes=(".npz", ".npy"))],
 )
 
 
@@ -251,7 +287,7 @@ METRICS_JSON = NodeType(
     name="metrics_json",
     function=metrics_json,
     inputs=[Port("input", Metrics, "metrics to write (one or a list)", many=True)],
-    params=[Param("path", OutputFile, doc="output .json file, inside --out")],
+    params=[Param("path", OutputFile, doc="output .json file, inside --out", suffixes=(".json",))],
 )
 
 

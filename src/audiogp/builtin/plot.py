@@ -40,7 +40,9 @@ def plot(ctx, *, input, path, title, cmap, top_db, y_axis, dpi, width, height):
         image, label, freqs = _image(input, top_db)
         image = _first_channel(ctx, image, 2)
         geometry = input.geometry
-        times = np.arange(image.shape[-1] + 1) * geometry.hop_length / geometry.sr
+        # Frame t is centred on t * hop (center=True) or starts there: draw its cell accordingly.
+        first = -0.5 * geometry.hop_length if geometry.center else 0.0
+        times = (first + np.arange(image.shape[-1] + 1) * geometry.hop_length) / geometry.sr
         rows = np.arange(image.shape[-2] + 1) if freqs is None else freqs
         mesh = axes.pcolormesh(times, rows, image, cmap=cmap, shading="flat", rasterized=True)
         figure.colorbar(mesh, ax=axes, label=label)
@@ -97,7 +99,7 @@ PLOT = NodeType(
     function=plot,
     inputs=[Port("input", PLOTTABLE, "a spectrogram of any kind, MFCC, or a signal")],
     params=[
-        Param("path", OutputFile, doc="output .png file, inside --out"),
+        Param("path", OutputFile, doc="output .png file, inside --out", suffixes=(".png",)),
         Param("title", str, None, "title (default: the source node's name)"),
         Param("cmap", str, "magma", "matplotlib colour map"),
         Param("top_db", float, 80.0, "dynamic range shown below the peak, dB", exclusive_minimum=0),

@@ -33,6 +33,19 @@ def istft(ctx, *, input, length):
     return Signal(y, geometry.sr)
 
 
+def infer_stft(params, inputs):
+    win_length = params["n_fft"] if params["win_length"] is None else params["win_length"]
+    window = params["window"]
+    return {"spectrogram": dict(
+        sr=inputs["input"].get("sr"), n_fft=params["n_fft"], win_length=win_length,
+        hop_length=win_length // 4 if params["hop_length"] is None else params["hop_length"],
+        window=tuple(window) if isinstance(window, list) else window, center=params["center"])}
+
+
+def infer_istft(params, inputs):
+    return {"signal": {"sr": inputs["input"].get("sr")}}
+
+
 STFT = NodeType(
     name="stft",
     function=stft,
@@ -47,7 +60,9 @@ STFT = NodeType(
         Param("center", bool, True, "centre frame t on sample t * hop_length"),
         Param("pad_mode", str, "constant", "padding when centred", choices=("constant", "reflect")),
     ],
+    infer=infer_stft,
 )
+
 
 ISTFT = NodeType(
     name="istft",
@@ -56,6 +71,7 @@ ISTFT = NodeType(
     outputs=[Port("signal", Signal, "the resynthesised signal")],
     params=[Param("length", int, None, "output length in samples (default: the analysed "
                   "signal's length)", minimum=1)],
+    infer=infer_istft,
 )
 
 

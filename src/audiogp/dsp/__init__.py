@@ -16,6 +16,10 @@ __getattr__, __dir__, __all__ = _attach(
         "filters": ["butter_sos", "butter_bandpass", "butter_lowpass", "butter_highpass"],
         "metrics": ["spectral_convergence", "log_spectral_distance", "snr", "stoi"],
         "envelope": ["rolling_std_envelope", "hilbert_envelope", "demodulate", "modulate"],
+        "griffin_lim": ["griffinlim"],
+        "mel_inverse": ["nnls", "mel_to_stft", "mel_to_audio", "mfcc_to_mel", "mfcc_to_audio"],
         "phase_gradient": ["pghi", "window_spread"],
+        "random_phase_inversion": ["random_phase", "random_phase_psd"],
+        "creative": ["keep_magnitude", "real_part", "constant_imaginary", "flip_frequency", "reverse_time", "shuffle_frames", "reorder_frames", "frame_features", "pca_order", "reorder_by_pca"],  # noqa: E501
     },
 )

@@ -64,6 +64,10 @@ def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=N
     from audiogp.graph.runner import run_graph
 
     registry = _registry(registry, builtins_only)
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        from audiogp.errors import UserError
+
+        raise UserError(f"the output folder {out_dir} is a file; give --out a folder")
     graph = check(spec, overrides=overrides, seed=seed, out_dir=out_dir, force=force,
                   registry=registry)
     Path(out_dir).mkdir(parents=True, exist_ok=True)

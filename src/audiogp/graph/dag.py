@@ -38,6 +38,9 @@ class GraphNode:
         ``{port: ["node" or "node.port", ...]}`` as written in the spec.
     location : Location
         Where the node is written.
+    static : dict
+        ``{output port: {attribute: value}}`` known before running (from the
+        node type's ``infer``), e.g. a sample rate or an STFT geometry.
     """
 
     name: str
@@ -48,6 +51,7 @@ class GraphNode:
     location: Optional[object] = None
     output_files: list = field(default_factory=list)  # (resolved path, spec path, as written)
     input_files: list = field(default_factory=list)   # (resolved path, spec path)
+    static: dict = field(default_factory=dict)        # {output port: attributes} from infer
 
     @property
     def dependencies(self):
@@ -88,7 +92,8 @@ class Graph:
             for port, edges in node.inputs.items():
                 shown = ", ".join(_edge_text(self, e) for e in edges)
                 wires.append(f"{port} <- {shown}")
-            outputs = ", ".join(f"{p.name}: {p.type_label}" for p in node.type.outputs)
+            outputs = ", ".join(f"{p.name}: {p.type_label}{_static_text(node.static.get(p.name))}"
+                                for p in node.type.outputs)
             line = f"{name:<{width}}  ({node.type.name})"
             if wires:
                 line += "  " + "; ".join(wires)
@@ -116,6 +121,11 @@ class Graph:
                     lines.append(f"  {_quote(edge.node)} -> {_quote(name)} [label={_quote(label, escape=False)}];")
         lines.append("}")
         return "\n".join(lines)
+
+
+def _static_text(attributes):
+    known = [f"{k}={v}" for k, v in (attributes or {}).items() if v is not None]
+    return f" ({', '.join(known)})" if known else ""
 
 
 def _edge_text(graph, edge):

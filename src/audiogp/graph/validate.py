@@ -12,7 +12,7 @@ import yaml
 from audiogp._validate import suggest
 from audiogp.graph.dag import Edge, Graph, GraphNode, find_cycles, topological_order
 from audiogp.graph.spec import Location, SpecError, SpecProblem
-from audiogp.plugins.declarations import InputFile, OutputFile
+from audiogp.plugins.declarations import InputFile, Mismatch, OutputFile
 
 __all__ = ["SPEC_VERSION", "TOP_LEVEL_KEYS", "validate", "apply_overrides", "parse_override"]
 
@@ -151,11 +151,37 @@ class _Checker:
                          + "; a node cannot depend on its own output", node=second, key=port,
                          key_kind="input")
         self.check_files(graph_nodes)
+        if not any("cycle" in p.message for p in self.problems):
+            self.infer(graph_nodes, topological_order(dependencies))
         if self.problems:
             return None
         order = topological_order(dependencies)
         return Graph(source=self.spec.source, seed=seed, nodes=graph_nodes, order=order,
                      out_dir=self.out_dir)
+
+    # -- static attributes --------------------------------------------------------------------
+
+    def infer(self, graph_nodes, order):
+        """Run each node type's ``infer`` in dependency order; report the mismatches it raises."""
+        troubled = {p.node for p in self.problems}
+        for name in order:
+            node = graph_nodes[name]
+            if node.type.infer is None or name in troubled:
+                continue
+            inputs = {}
+            for port in node.type.inputs:
+                known = [graph_nodes[e.node].static.get(e.port, {}) for e in node.inputs.get(port.name, [])]
+                inputs[port.name] = known if port.many else (known[0] if known else {})
+            try:
+                static = node.type.infer(dict(node.params), inputs) or {}
+            except Mismatch as error:
+                self.problem(("nodes", name, error.key), str(error), node=name, key=error.key,
+                             key_kind="input" if node.type.input(error.key) else "parameter")
+                continue
+            except ValueError as error:
+                self.problem(("nodes", name), str(error), node=name)
+                continue
+            node.static = {port: dict(attributes) for port, attributes in static.items()}
 
     # -- one node -----------------------------------------------------------------------------
 

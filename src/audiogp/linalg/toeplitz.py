@@ -161,23 +161,37 @@ def _solve_vectors(rows, rhs, c_batch, batch):
         run_split(solve, n_systems, min_chunk=_min_chunk(2 * n * n))
         _raise_if_failed(fail_order, fail_k, "c", batch, c_batch)
         return x
-    # Transposed layout, padded with identity systems to whole chunks of lanes.
-    padded = -(-n_systems // lanes) * lanes
-    rt = np.zeros((n, padded))
-    rt[0, n_systems:] = 1.0
-    rt[:, :n_systems] = rows.T
-    bt = np.zeros((n, padded))
-    bt[:, :n_systems] = rhs.T
-    xt = np.empty((n, padded))
+    # Chunks of `lanes` systems, each chunk transposed to (n, lanes); the
+    # last chunk is padded with identity systems.
+    n_chunks = -(-n_systems // lanes)
+    rt = _to_lanes(rows, n_chunks, lanes, pad_value=1.0)
+    bt = _to_lanes(rhs, n_chunks, lanes, pad_value=0.0)
+    xt = np.empty_like(bt)
+    padded = n_chunks * lanes
     fail_order = np.full(padded, -1, dtype=np.intp)
     fail_k = np.zeros(padded)
 
     def solve(start, stop):
         _kernels.solve_interleaved(rt, bt, xt, fail_order, fail_k, start, stop)
 
-    run_split(solve, padded // lanes, min_chunk=_min_chunk(2 * n * n * lanes))
+    run_split(solve, n_chunks, min_chunk=_min_chunk(2 * n * n * lanes))
     _raise_if_failed(fail_order[:n_systems], fail_k[:n_systems], "c", batch, c_batch)
-    return xt[:, :n_systems].T
+    return xt.transpose(0, 2, 1).reshape(padded, n)[:n_systems]
+
+
+def _to_lanes(a, n_chunks, lanes, *, pad_value):
+    """(m, n) -> (n_chunks, n, lanes) float64, system ``i`` in chunk ``i // lanes``,
+    lane ``i % lanes``; missing systems get ``pad_value`` at row 0, zeros elsewhere."""
+    m, n = a.shape
+    out = np.empty((n_chunks, n, lanes))
+    full = m // lanes
+    out[:full] = a[:full * lanes].reshape(full, lanes, n).transpose(0, 2, 1)
+    if full < n_chunks:
+        rest = m - full * lanes
+        out[full] = 0.0
+        out[full, 0, rest:] = pad_value
+        out[full, :, :rest] = a[full * lanes:].T
+    return out
 
 
 def _solve_columns(rows, rhs, c_batch, batch):

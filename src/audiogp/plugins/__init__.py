@@ -22,11 +22,13 @@ from audiogp.plugins.declarations import (
     REQUIRED,
     DeclarationError,
     InputFile,
+    Mismatch,
     NodeType,
     OutputFile,
     Param,
     Port,
     ValueType,
+    check_against,
 )
 
 #: Decorator marking a plugin's hook implementations.
@@ -36,8 +38,8 @@ hookimpl = pluggy.HookimplMarker("audiogp")
 ENTRY_POINT_GROUP = "audiogp"
 
 __all__ = ["hookimpl", "ENTRY_POINT_GROUP", "KINDS", "REQUIRED", "Cancelled", "Context",
-           "DeclarationError", "InputFile", "NodeType", "OutputFile", "Param", "Port",
-           "ValueType", "get_registry"]
+           "DeclarationError", "InputFile", "Mismatch", "NodeType", "OutputFile", "Param", "Port",
+           "ValueType", "check_against", "get_registry"]
 
 
 def get_registry(**options):

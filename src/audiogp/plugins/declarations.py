@@ -35,7 +35,7 @@ from pathlib import PurePath
 from typing import Any, Callable, Optional
 
 __all__ = ["KINDS", "REQUIRED", "InputFile", "OutputFile", "Param", "Port", "NodeType",
-           "ValueType", "DeclarationError", "type_name"]
+           "ValueType", "DeclarationError", "Mismatch", "check_against", "type_name"]
 
 #: Node kinds; each has its ``register_*`` hook (see :mod:`audiogp.plugins.hookspecs`).
 KINDS = ("source", "sink", "analysis", "transform", "inversion", "synthesis", "fitting", "metric")
@@ -46,6 +46,36 @@ _RESERVED = frozenset({"use", "ctx"})
 
 class DeclarationError(TypeError):
     """A node type, port, parameter or value type is declared wrongly (a plugin bug)."""
+
+
+class Mismatch(ValueError):
+    """Raised by a node type's ``infer`` function: a key of the node contradicts its inputs.
+
+    ``Mismatch("n_fft", "n_fft=512 but the spectrogram was made with n_fft=1024")``
+    is reported when the spec is validated, at the line and column of that key.
+    """
+
+    def __init__(self, key, message):
+        super().__init__(message)
+        self.key = key
+
+
+def check_against(params, known, names, what="the input"):
+    """Raise :class:`Mismatch` for the first of ``names`` set in ``params`` that contradicts ``known``.
+
+    For ``infer`` functions of nodes whose parameters may repeat what their
+    input already carries (``n_fft`` of a spectrogram): a parameter left at
+    None, or an attribute not known statically, is no contradiction.
+    """
+    for name in names:
+        given, actual = params.get(name), known.get(name)
+        if isinstance(given, list):
+            given = tuple(given)
+        if isinstance(actual, list):
+            actual = tuple(actual)
+        if given is not None and actual is not None and given != actual:
+            raise Mismatch(name, f"{name}={given!r} but {what} has {name}={actual!r}; leave "
+                                 f"{name} out to use the input's")
 
 
 class _Required:
@@ -175,6 +205,9 @@ class Param:
         The allowed values.
     nullable : bool, optional
         Whether ``null`` is allowed (default: when the default is None).
+    suffixes : sequence of str, optional
+        For file parameters: the accepted file-name endings (``(".wav", ".flac")``),
+        checked case-insensitively when the spec is validated.
     """
 
     name: str
@@ -187,6 +220,7 @@ class Param:
     exclusive_maximum: Optional[float] = None
     choices: Optional[tuple] = None
     nullable: Optional[bool] = None
+    suffixes: Optional[tuple] = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -199,6 +233,8 @@ class Param:
                     + ", ".join(getattr(p, "__name__", str(p)) for p in _PARAM_TYPES))
         if self.choices is not None:
             object.__setattr__(self, "choices", tuple(self.choices))
+        if self.suffixes is not None:
+            object.__setattr__(self, "suffixes", tuple(x.lower() for x in self.suffixes))
         if self.nullable is None:
             object.__setattr__(self, "nullable", self.default is None)
 
@@ -218,6 +254,8 @@ class Param:
     def constraint_label(self):
         """The range or choices as text (``">= 1"``, ``"one of 'a', 'b'"``), or ``""``."""
         parts = []
+        if self.suffixes:
+            parts.append("ending in " + " or ".join(self.suffixes))
         if self.choices is not None:
             parts.append("one of " + ", ".join(repr(c) for c in self.choices))
         for bound, symbol in ((self.minimum, ">="), (self.exclusive_minimum, ">"),
@@ -251,6 +289,9 @@ class Param:
 
             raise ValueError(f"expected one of {', '.join(repr(c) for c in self.choices)}, "
                              f"got {value!r}.{suggest(value, self.choices)}")
+        if self.suffixes and isinstance(value, str) and not value.lower().endswith(self.suffixes):
+            raise ValueError(f"expected a file name ending in {' or '.join(self.suffixes)}, "
+                             f"got {value!r}")
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
             for bound, ok, symbol in ((self.minimum, lambda v, b: v >= b, ">="),
                                       (self.exclusive_minimum, lambda v, b: v > b, ">"),
@@ -324,6 +365,15 @@ class NodeType:
     parallel_safe : bool
         Whether the runner may run this node while other nodes run (in
         threads). Set False for functions that hold global state.
+    infer : callable, optional
+        ``infer(params, inputs) -> {output port: {attribute: value}}``, called
+        when the spec is validated, before anything runs, to pass static facts
+        about values along the graph (a sample rate, an STFT geometry) and to
+        catch contradictions early. ``params`` are the node's checked
+        parameters; ``inputs`` maps each input port to the attributes its
+        source's ``infer`` gave (a list for ``many`` inputs; ``{}`` when
+        nothing is known: use ``.get``). Raise :class:`Mismatch` to report a
+        key that contradicts its inputs.
     """
 
     name: str
@@ -335,9 +385,12 @@ class NodeType:
     details: str = ""
     kind: Optional[str] = None
     parallel_safe: bool = True
+    infer: Optional[Callable] = None
 
     def __post_init__(self):
         where = f"node type {self.name!r}"
+        if self.infer is not None and not callable(self.infer):
+            raise DeclarationError(f"{where}: infer {self.infer!r} is not callable")
         if not isinstance(self.name, str) or not _NAME.match(self.name):
             raise DeclarationError(f"{where}: the name must be an identifier (letters, digits, _)")
         if not callable(self.function):

@@ -75,6 +75,14 @@ class Registry:
     def add_plugin(self, info, registrations):
         """Add one plugin's staged registrations: list of (what, name, item)."""
         self.plugins.append(info)
+        for what, name, item in registrations:
+            # Ports everywhere name value types: a plugin may not redefine one (it would break
+            # every node using it). The later plugin fails to load instead.
+            previous = self._value_types.get(name) if what == "value type" else None
+            if previous is not None and not _same_class(previous.item, item):
+                info.error = (f"value type {name!r} is already registered by "
+                              f"{previous.plugin.distribution} ({previous.plugin.name})")
+                return
         tables = {"node type": self._nodes, "value type": self._value_types, "kernel": self._kernels}
         for what, name, item in registrations:
             info.provides.setdefault(what + "s", []).append(name)
@@ -85,8 +93,8 @@ class Registry:
             table = tables[what]
             if name in table:
                 previous = table[name]
-                if what == "value type" and _same_class(previous.item, item):
-                    continue
+                if what == "value type":
+                    continue  # the very same class, registered again
                 self.conflicts[key] = [previous.plugin, info]
                 del table[name]
                 continue
