@@ -117,7 +117,7 @@ GP_FIT = NodeType(
         Param("kernel_name", str, "sm", "registered component kernel when no kernel input is given"),
         Param("n_components", int, 24, "components per block", minimum=1),
         Param("block_ms", float, 50.0, "block length, ms", exclusive_minimum=0),
-        Param("hop_ms", float, None, "hop between blocks, ms (default block_ms)", exclusive_minimum=0),
+        Param("hop_ms", float, None, "hop between blocks, ms (default block_ms / 2)", exclusive_minimum=0),
         Param("loss", str, "whittle", "Whittle likelihood or log-spectrum least squares",
               choices=("whittle", "logls")),
         Param("init", str, "bark", "initial frequencies: peak of each Bark band, or largest peaks",
