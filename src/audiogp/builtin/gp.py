@@ -124,7 +124,7 @@ GP_FIT = NodeType(
               choices=("bark", "peaks")),
         Param("smoothness", float, 0.0, "penalty tying neighbouring blocks (the original used 0.1)",
               minimum=0),
-        Param("max_iter", int, 200, "most L-BFGS-B iterations", minimum=1),
+        Param("max_iter", int, 100, "most L-BFGS-B iterations", minimum=1),
     ],
 )
 
