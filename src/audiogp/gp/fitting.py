@@ -583,9 +583,9 @@ class Problem:
         return self._assemble(parts, np.asarray(noise, dtype=np.float64))
 
     def _assemble(self, parts, noise):
-        flat = np.concatenate([p[0].ravel() for p in parts])
-        value = np.concatenate([np.ravel(p[1]) for p in parts])
-        total = np.bincount(flat, weights=value, minlength=self.n_blocks * self.n_freqs)
+        total = np.zeros(self.n_blocks * self.n_freqs)
+        for flat, value, _ in parts:  # np.add.at: unbuffered, so overlapping windows add up
+            np.add.at(total, flat.ravel(), np.ravel(value))
         return 2.0 * (total.reshape(self.n_blocks, self.n_freqs) + (noise / self.sr)[:, None])
 
     def block_losses(self, params, noise):
@@ -818,6 +818,7 @@ class Problem:
         lower = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
         upper = np.array([np.inf if b[1] is None else b[1] for b in bounds])
         start = np.clip(start, lower, upper)
+        bounds = scipy.optimize.Bounds(lower, upper)
         with _single_threaded_blas():
             result = scipy.optimize.minimize(
                 self.objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
