@@ -166,16 +166,22 @@ class KernelFit:
         """
         from audiogp.gp.spectral import spectral_density
 
+        from audiogp._threads import run_split
+
         n_lags = check.integer(n_lags, "n_lags", minimum=1)
         density = spectral_density(self.kernel)
         lags = np.arange(n_lags) / self.sr
         theta = [p[:, :, None] for p in self._positional()]
         out = np.empty((self.n_blocks, n_lags))
-        step = max(1, (1 << 22) // max(1, n_lags * self.n_components))
-        for start in range(0, self.n_blocks, step):
-            stop = min(start + step, self.n_blocks)
-            values = density.covariance_positional(lags, *[t[start:stop] for t in theta])
-            out[start:stop] = values.sum(axis=1)
+        rows = max(1, (1 << 14) // max(1, n_lags * self.n_components))  # small, cache-sized chunks
+
+        def evaluate(first, last):  # NumPy releases the GIL: blocks are spread over threads
+            for start in range(first * rows, min(last * rows, self.n_blocks), rows):
+                stop = min(start + rows, self.n_blocks)
+                values = density.covariance_positional(lags, *[t[start:stop] for t in theta])
+                out[start:stop] = values.sum(axis=1)
+
+        run_split(evaluate, -(-self.n_blocks // rows))
         out[:, 0] += self.noise
         return out * self.scale**2
 
