@@ -335,6 +335,10 @@ class Kernel:
     def __hash__(self):
         return hash((self.expression, self.parameters))
 
+    def summary(self):
+        """One line for logs: name and parameters."""
+        return f"Kernel({self.name}: {', '.join(self.parameter_names)})"
+
     def __repr__(self):
         return f"Kernel({self.expression!r}, parameters={list(self.parameter_names)}, name={self.name!r})"
 
@@ -646,6 +650,24 @@ def get_kernel(kernel):
         raise ParameterError(f"kernel={kernel!r} is not a known kernel; known: "
                              f"{', '.join(sorted(registry))}.{check.suggest(kernel, list(registry))}")
     return registry[name]
+
+
+def is_lorentzian(kernel):
+    """Whether ``kernel`` is s² exp(−|r|/l) cos(2πpr) in its amplitude, lengthscale and frequency.
+
+    Returns the names ``(s, l, p)`` of those parameters, or None.
+    """
+    import sympy
+
+    roles = [kernel.with_role(r) for r in ("amplitude", "lengthscale", "frequency")]
+    if any(len(names) != 1 for names in roles) or len(kernel.parameters) != 3:
+        return None
+    expression, lag, symbols = kernel.sympy()
+    s, l, p = (symbols[names[0]] for names in roles)
+    reference = s**2 * sympy.exp(-sympy.Abs(lag) / l) * sympy.cos(2 * sympy.pi * p * lag)
+    if expression == reference or sympy.simplify(expression - reference) == 0:
+        return tuple(names[0] for names in roles)
+    return None
 
 
 def kernel_from_string(expression, params, *, name=None):
