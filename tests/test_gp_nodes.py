@@ -1,6 +1,7 @@
 """The GP node types in specs: fit, synthesis, kernels from strings and from plugins, saved fits."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +130,35 @@ def test_example_spec_runs_on_a_short_recording(tmp_path):
         assert (out / name).is_file() and (out / name).stat().st_size > 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert "stoi" in json.dumps(metrics) and "log_spectral_distance_db" in json.dumps(metrics)
+
+
+KERNEL_MISTAKES = """audiogp: 1
+nodes:
+  voice: {use: example, name: tones, sr: 8000, duration: 0.3}
+  no_r:  {use: kernel, expression: "s**2 * exp(-l)", params: {s: {}, l: {}}}
+  undeclared: {use: kernel, expression: "s**2 * exp(-abs(r)/q)", params: {s: {}}}
+  line_spectrum: {use: kernel, expression: "s**2 * cos(2*pi*p*r)", params: {s: {}, p: {}}}
+  unknown: {use: kernel, name: lorentzain}
+  model: {use: gp_fit, input: voice, kernel_name: smm, n_components: 2, max_iter: 2}
+"""
+
+
+def test_kernel_mistakes_are_found_when_the_spec_is_validated(tmp_path, monkeypatch):
+    """Every kernel mistake is reported at its key, in one validation, before any node runs."""
+    from audiogp.graph import SpecError, parse_spec
+
+    ran = []
+    monkeypatch.setattr("audiogp.builtin.examples.example", lambda *a, **k: ran.append(1))
+    with pytest.raises(SpecError) as info:
+        graph.check(parse_spec(KERNEL_MISTAKES, source="kernels.yaml"), out_dir=tmp_path)
+    message = str(info.value)
+    located = {re.search(r"node ('[^']+')", line).group(1): line
+               for line in message.splitlines() if " node '" in line}
+    assert set(located) == {"'no_r'", "'undeclared'", "'line_spectrum'", "'unknown'", "'model'"}
+    assert located["'no_r'"].startswith("kernels.yaml:4:") and "r" in located["'no_r'"]
+    assert located["'undeclared'"].startswith("kernels.yaml:5:") and "'q'" in message
+    assert "(column 20 of 's**2 * exp(-abs(r)/q)')" in message  # 1-based, where the caret points
+    assert located["'line_spectrum'"].startswith("kernels.yaml:6:")
+    assert located["'unknown'"].startswith("kernels.yaml:7:") and "lorentzian" in message
+    assert located["'model'"].startswith("kernels.yaml:8:") and "kernel_name" in located["'model'"]
+    assert ran == [] and list(tmp_path.iterdir()) == []

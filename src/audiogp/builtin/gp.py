@@ -13,7 +13,8 @@ declarations::
 """
 
 from audiogp.errors import ParameterError
-from audiogp.plugins import InputFile, NodeType, OutputFile, Param, Port, ValueType, hookimpl
+from audiogp.plugins import (InputFile, Mismatch, NodeType, OutputFile, Param, Port, ValueType,
+                             hookimpl)
 from audiogp.types import Signal
 
 KERNEL_FIT = ValueType("KernelFit", "audiogp.gp.kernelfit:KernelFit",
@@ -55,6 +56,39 @@ def kernel(ctx, *, name, expression, params):
         raise ParameterError(_kernel_message(error)) from None
 
 
+def infer_kernel(params, inputs):
+    """Check the kernel when the spec is validated: its name, or its expression and declarations.
+
+    An expression is parsed and its spectral density derived (SymPy's
+    Fourier transform, cached) here, so a missing ``r``, an undeclared
+    symbol or a covariance SymPy cannot transform is reported with the
+    spec's other problems, at the key at fault, before anything runs.
+    """
+    from audiogp import gp
+
+    expression = params.get("expression")
+    if expression is None:
+        if params.get("params"):
+            raise Mismatch("params", "params declares the symbols of an expression; give expression too")
+        name = params.get("name")
+        _check_kernel_name(name, "name")
+        return {"kernel": {"name": name}}
+    try:
+        gp.spectral_density(gp.kernel_from_string(expression, params.get("params") or {},
+                                                  name="expression"))
+    except gp.KernelError as error:
+        key = "params" if error.parameter is not None and error.column is None else "expression"
+        raise Mismatch(key, _kernel_message(error)) from None
+    return {"kernel": {"name": "expression"}}
+
+
+def _check_kernel_name(name, key):
+    try:
+        resolve_kernel(name)
+    except ParameterError as error:
+        raise Mismatch(key, str(error)) from None
+
+
 def _kernel_message(error):
     where = "" if error.column is None else (
         f"\n    {error.expression}\n    {' ' * error.column}^ (column {error.column + 1} of the expression)")
@@ -74,7 +108,9 @@ KERNEL_NODE = NodeType(
               "{name: {positive, bounds, role, default}}"),
     ],
     details="Errors in an expression (a missing r, an undeclared symbol, syntax, a covariance "
-            "SymPy cannot transform) name the symbol and its column in the expression.",
+            "SymPy cannot transform) are found when the spec is validated and name the symbol "
+            "and its column in the expression.",
+    infer=infer_kernel,
 )
 
 
@@ -126,7 +162,16 @@ GP_FIT = NodeType(
               minimum=0),
         Param("max_iter", int, 100, "most L-BFGS-B iterations", minimum=1),
     ],
+    infer=lambda params, inputs: infer_gp_fit(params, inputs),
 )
+
+
+def infer_gp_fit(params, inputs):
+    """Without a kernel input, ``kernel_name`` must name a registered kernel."""
+    if not inputs.get("kernel"):
+        _check_kernel_name(params.get("kernel_name"), "kernel_name")
+    signal = inputs.get("input") or {}
+    return {"fit": {"sr": signal.get("sr")}} if signal.get("sr") else {}
 
 
 # -- gp_synthesize -------------------------------------------------------------------------------

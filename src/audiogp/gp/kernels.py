@@ -403,7 +403,8 @@ def parse_expression(expression, parameter_names, *, lag=LAG, require_lag=True, 
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as error:
         column = None if error.offset is None else max(0, error.offset - 1) + _lead(source)
-        raise KernelError(f"the kernel expression is not valid syntax at column {column}: {error.msg}",
+        where = "" if column is None else f" at column {column + 1}"
+        raise KernelError(f"the kernel expression is not valid syntax{where}: {error.msg}",
                           expression=expression, column=column) from None
     lead = _lead(source)
     used = set()
@@ -411,7 +412,8 @@ def parse_expression(expression, parameter_names, *, lag=LAG, require_lag=True, 
     def fail(node, message, symbol=None):
         column = getattr(node, "col_offset", None)
         column = None if column is None else column + lead
-        raise KernelError(f"{message} (column {column} of {expression!r})", expression=expression,
+        where = "" if column is None else f" (column {column + 1} of {expression!r})"
+        raise KernelError(f"{message}{where}", expression=expression,
                           column=column, symbol=symbol)
 
     def visit(node):
