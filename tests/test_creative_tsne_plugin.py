@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("sklearn")  # the plugin's dependency (librosa, a test dependency, brings it)
+pytest.importorskip("sklearn", reason="the t-SNE plugin needs scikit-learn, which the test extra brings through librosa")
 
 from plugin_install import install_plugin, run_python
 
