@@ -2,7 +2,7 @@
 
 Usage: ``python .ci/test_installed.py PROJECT_DIR [pytest args...]``
 
-Copies ``tests/``, ``examples/``, ``docs/`` and ``plugins/`` into a temporary directory and runs
+Copies ``tests/``, ``examples/``, ``docs/``, ``plugins/`` and README.md into a temporary directory and runs
 pytest there, after checking that ``audiogp`` (and its compiled core) is
 imported from site-packages rather than from the project directory. A test
 that only passes because of files in the source tree fails here. Used by
@@ -27,6 +27,7 @@ def main():
         for folder in ("tests", "examples", "docs", "plugins"):
             if (project / folder).is_dir():
                 shutil.copytree(project / folder, scratch / folder)
+        shutil.copy2(project / "README.md", scratch / "README.md")  # its examples are tested
         probe = (
             "import audiogp, audiogp._core.stft as core, importlib.util, sys;"
             "print(audiogp.__file__); print(core.__file__);"

@@ -5,7 +5,6 @@ depend on scikit-learn. It is pip-installed (from a copy) into a temporary
 folder put on PYTHONPATH; audiogp must find it through its entry point alone.
 """
 
-import os
 import shutil
 import subprocess
 import sys
@@ -13,28 +12,20 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("sklearn")  # the plugin's dependency (librosa, a test dependency, brings it)
+pytest.importorskip("sklearn", reason="the t-SNE plugin needs scikit-learn, which the test extra brings through librosa")
+
+from plugin_install import install_plugin, run_python
 
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "audiogp-tsne"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    scratch = tmp_path_factory.mktemp("tsne")
-    source = shutil.copytree(PLUGIN, scratch / "source")
-    target = scratch / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target), str(source)],
-        capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return target
+    return install_plugin("audiogp-tsne", tmp_path_factory.mktemp("tsne"))
 
 
-def run(*args, site, cwd=None):
-    environment = dict(os.environ, PYTHONPATH=str(site))
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=environment,
-                          cwd=cwd)
+def run(*args, site, cwd=None, env=None):
+    return run_python(*args, site=site, cwd=cwd, env=env)
 
 
 def test_installed_plugin_is_listed_and_documented(site):

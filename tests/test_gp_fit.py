@@ -45,7 +45,7 @@ def mixture():
     y = draw_spectral_mixture(n, rng)
     floor = 1e-6 * true_psd(TRUE_P[0])  # a white noise floor 60 dB below the peak, as any recording has
     y = y + np.sqrt(floor * SR / 2) * rng.standard_normal(n)
-    fit = gp.fit(y, SR, kernel="sm", n_components=3, block_ms=1000.0)
+    fit = gp.fit(y, SR, kernel="sm", n_components=3, block_ms=1000.0, hop_ms=1000.0, max_iter=400)
     return y, fit, floor
 
 

@@ -104,3 +104,26 @@ def test_inconsistent_shapes_are_refused():
 def test_psd_refuses_frequencies_beyond_nyquist():
     with pytest.raises(ParameterError, match="index 1"):
         make_fit().psd([100.0, SR])
+
+
+def test_psd_and_autocov_shapes_and_signs_over_random_fits():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=25, deadline=None)
+    @given(n_blocks=st.integers(1, 5), n_components=st.integers(1, 4), n_freqs=st.integers(1, 40),
+           seed=st.integers(0, 2**32 - 1))
+    def check(n_blocks, n_components, n_freqs, seed):
+        rng = np.random.default_rng(seed)
+        params = {"s": rng.uniform(0.01, 2, (n_blocks, n_components)),
+                  "l": rng.uniform(0.001, 0.05, (n_blocks, n_components)),
+                  "p": rng.uniform(1, SR / 2, (n_blocks, n_components))}
+        fit = KernelFit(kernel=gp.get_kernel("sm"), params=params, noise=rng.uniform(0, 1e-3, n_blocks),
+                        sr=SR, block_length=64, hop_length=32, n_samples=32 * n_blocks)
+        psd = fit.psd(rng.uniform(0, SR / 2, n_freqs))
+        assert psd.shape == (n_blocks, n_freqs) and np.all(psd >= 0)
+        autocov = fit.autocov(16)
+        assert autocov.shape == (n_blocks, 16)
+        assert np.all(np.abs(autocov) <= autocov[:, :1] * (1 + 1e-12))  # |k(τ)| <= k(0)
+
+    check()

@@ -176,7 +176,7 @@ def test_wrong_symbolic_density_is_caught_by_the_numerical_check(fresh_cache, mo
     expression, _, symbols = kernel.sympy()
     f = sympy.Symbol("f", real=True)
     wrong = 2 * symbols["l"] * symbols["s"] ** 2 / (1 + 4 * sympy.pi**2 * symbols["l"] ** 2 * f**2 * 1.001)
-    monkeypatch.setattr(spectral, "_derive", lambda kernel: wrong)
+    monkeypatch.setattr(spectral, "_derive", lambda kernel: (wrong, None))
     with pytest.raises(KernelError, match="disagrees with a numerical Fourier transform"):
         spectral_density(kernel)
 
@@ -213,7 +213,7 @@ def test_disk_cache_is_written_atomically_and_read_back(fresh_cache, monkeypatch
 def test_corrupt_cache_entry_is_ignored(fresh_cache):
     spectral_density("matern12")
     (entry,) = (fresh_cache / "spectral").glob("*.json")
-    entry.write_text('{"format": 1, "key": "x", "density": "__import__(\\"os\\")"}')
+    entry.write_text('{"format": 2, "key": "x", "density": "__import__(\\"os\\")"}')
     spectral.clear_cache(disk=False)
     f = np.array([0.0, 10.0])
     np.testing.assert_allclose(spectral_density("matern12")(f, s=1.0, l=0.1),
@@ -240,3 +240,21 @@ def test_import_audiogp_and_gp_do_not_import_sympy():
     env = dict(os.environ)
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["sm", "lorentzian"])
+def test_modulated_kernels_expose_their_shifted_structure(name):
+    closed, params = CLOSED_FORMS[name]
+    density = spectral_density(name)
+    assert density.shifted is not None and density.shifted.frequency == "p"
+    assert density.shifted.names == ("s", "l")
+    f = np.linspace(0, 4000, 81)
+    p = params["p"]
+    near, grads, slope = density.shifted.value_and_gradient(f - p, params["s"], params["l"])
+    far, _, _ = density.shifted.value_and_gradient(f + p, params["s"], params["l"])
+    np.testing.assert_allclose((near + far) / 2, closed(f, **params), rtol=1e-12, atol=1e-80)
+    step = 1e-4
+    up = density.shifted.value_and_gradient(f - p + step, params["s"], params["l"])[0]
+    down = density.shifted.value_and_gradient(f - p - step, params["s"], params["l"])[0]
+    np.testing.assert_allclose(slope, (up - down) / (2 * step), rtol=1e-5, atol=1e-9 * np.max(np.abs(slope)))
+    assert spectral_density("matern32").shifted is None

@@ -5,7 +5,8 @@ import pytest
 
 from audiogp import gp
 from audiogp.errors import ParameterError
-from audiogp.gp.statespace import is_lorentzian, sample_lorentzian
+from audiogp.gp.kernels import is_lorentzian
+from audiogp.gp.statespace import sample_lorentzian
 
 SR = 8000
 

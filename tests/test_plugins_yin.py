@@ -6,7 +6,6 @@ point alone.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,26 +15,18 @@ import numpy as np
 import pytest
 import soundfile
 
+from plugin_install import install_plugin, run_python
+
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "audiogp-yin"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    scratch = tmp_path_factory.mktemp("yin")
-    source = shutil.copytree(PLUGIN, scratch / "source")
-    target = scratch / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target), str(source)],
-        capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return target
+    return install_plugin("audiogp-yin", tmp_path_factory.mktemp("yin"))
 
 
 def run(*args, site, cwd=None, env=None):
-    environment = dict(os.environ, PYTHONPATH=str(site), **(env or {}))
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=environment,
-                          cwd=cwd)
+    return run_python(*args, site=site, cwd=cwd, env=env)
 
 
 def test_installed_plugin_is_listed(site):

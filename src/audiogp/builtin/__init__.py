@@ -20,4 +20,5 @@ MODULES = (
     "metrics",
     "inversion",
     "creative",
+    "gp",
 )

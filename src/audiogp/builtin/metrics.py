@@ -224,6 +224,7 @@ def stoi(ctx, *, reference, input, extended):
 
 STOI = NodeType(
     name="stoi",
+    requires=("pystoi",),
     function=stoi,
     inputs=[Port("reference", Signal, "the clean speech (one channel)"),
             Port("input", Signal, "the processed speech, same length")],

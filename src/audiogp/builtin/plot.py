@@ -96,6 +96,7 @@ def _first_channel(ctx, array, core_ndim):
 
 PLOT = NodeType(
     name="plot",
+    requires=("matplotlib",),
     function=plot,
     inputs=[Port("input", PLOTTABLE, "a spectrogram of any kind, MFCC, or a signal")],
     params=[

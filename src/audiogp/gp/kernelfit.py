@@ -18,7 +18,7 @@ import numpy as np
 
 from audiogp import _validate as check
 from audiogp.errors import ParameterError
-from audiogp.gp.kernels import Kernel, get_kernel
+from audiogp.gp.kernels import Kernel
 
 FORMAT = "audiogp.KernelFit"
 FORMAT_VERSION = 1
@@ -166,16 +166,22 @@ class KernelFit:
         """
         from audiogp.gp.spectral import spectral_density
 
+        from audiogp._threads import run_split
+
         n_lags = check.integer(n_lags, "n_lags", minimum=1)
         density = spectral_density(self.kernel)
         lags = np.arange(n_lags) / self.sr
         theta = [p[:, :, None] for p in self._positional()]
         out = np.empty((self.n_blocks, n_lags))
-        step = max(1, (1 << 22) // max(1, n_lags * self.n_components))
-        for start in range(0, self.n_blocks, step):
-            stop = min(start + step, self.n_blocks)
-            values = density.covariance_positional(lags, *[t[start:stop] for t in theta])
-            out[start:stop] = values.sum(axis=1)
+        rows = max(1, (1 << 14) // max(1, n_lags * self.n_components))  # small, cache-sized chunks
+
+        def evaluate(first, last):  # NumPy releases the GIL: blocks are spread over threads
+            for start in range(first * rows, min(last * rows, self.n_blocks), rows):
+                stop = min(start + rows, self.n_blocks)
+                values = density.covariance_positional(lags, *[t[start:stop] for t in theta])
+                out[start:stop] = values.sum(axis=1)
+
+        run_split(evaluate, -(-self.n_blocks // rows))
         out[:, 0] += self.noise
         return out * self.scale**2
 
@@ -191,8 +197,15 @@ class KernelFit:
             "info": _jsonable(dict(self.info)),
         }
 
-    def save(self, path):
-        """Write the fit to ``path``: ``.json`` for JSON, anything else for NumPy ``.npz``.
+    def save(self, path, *, format=None):
+        """Write the fit to ``path``.
+
+        Parameters
+        ----------
+        path : str or path-like
+        format : {"npz", "json"}, optional
+            Default: JSON for a ``.json`` suffix, else NumPy ``.npz`` (arrays,
+            with the metadata as a JSON string). Neither uses pickle.
 
         The file is written under a temporary name and renamed into place;
         an existing file is replaced.
@@ -200,8 +213,11 @@ class KernelFit:
         from audiogp._files import atomic_output
 
         path = Path(path)
+        if format is None:
+            format = "json" if path.suffix.lower() == ".json" else "npz"
+        check.choice(format, "format", ("npz", "json"))
         with atomic_output(path, force=True) as temporary:
-            if path.suffix.lower() == ".json":
+            if format == "json":
                 data = self._metadata()
                 data["params"] = {k: np.asarray(v).tolist() for k, v in self.params.items()}
                 data["noise"] = np.asarray(self.noise).tolist()
@@ -230,7 +246,7 @@ class KernelFit:
         if not path.is_file():
             raise ParameterError(f"{path}: no such file")
         try:
-            if path.suffix.lower() == ".json":
+            if path.suffix.lower() == ".json" or path.read_bytes()[:1] == b"{":
                 data = json.loads(path.read_text())
                 params = {k: np.asarray(v, dtype=np.float64) for k, v in data["params"].items()}
                 noise = np.asarray(data["noise"], dtype=np.float64)
@@ -273,7 +289,3 @@ def _jsonable(value):
         return value.tolist()
     return value
 
-
-def as_kernel(kernel):
-    """A :class:`Kernel` from a name or a kernel (for callers of this module)."""
-    return get_kernel(kernel)

@@ -335,6 +335,10 @@ class Kernel:
     def __hash__(self):
         return hash((self.expression, self.parameters))
 
+    def summary(self):
+        """One line for logs: name and parameters."""
+        return f"Kernel({self.name}: {', '.join(self.parameter_names)})"
+
     def __repr__(self):
         return f"Kernel({self.expression!r}, parameters={list(self.parameter_names)}, name={self.name!r})"
 
@@ -399,7 +403,8 @@ def parse_expression(expression, parameter_names, *, lag=LAG, require_lag=True, 
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as error:
         column = None if error.offset is None else max(0, error.offset - 1) + _lead(source)
-        raise KernelError(f"the kernel expression is not valid syntax at column {column}: {error.msg}",
+        where = "" if column is None else f" at column {column + 1}"
+        raise KernelError(f"the kernel expression is not valid syntax{where}: {error.msg}",
                           expression=expression, column=column) from None
     lead = _lead(source)
     used = set()
@@ -407,7 +412,8 @@ def parse_expression(expression, parameter_names, *, lag=LAG, require_lag=True, 
     def fail(node, message, symbol=None):
         column = getattr(node, "col_offset", None)
         column = None if column is None else column + lead
-        raise KernelError(f"{message} (column {column} of {expression!r})", expression=expression,
+        where = "" if column is None else f" (column {column + 1} of {expression!r})"
+        raise KernelError(f"{message}{where}", expression=expression,
                           column=column, symbol=symbol)
 
     def visit(node):
@@ -646,6 +652,24 @@ def get_kernel(kernel):
         raise ParameterError(f"kernel={kernel!r} is not a known kernel; known: "
                              f"{', '.join(sorted(registry))}.{check.suggest(kernel, list(registry))}")
     return registry[name]
+
+
+def is_lorentzian(kernel):
+    """Whether ``kernel`` is s² exp(−|r|/l) cos(2πpr) in its amplitude, lengthscale and frequency.
+
+    Returns the names ``(s, l, p)`` of those parameters, or None.
+    """
+    import sympy
+
+    roles = [kernel.with_role(r) for r in ("amplitude", "lengthscale", "frequency")]
+    if any(len(names) != 1 for names in roles) or len(kernel.parameters) != 3:
+        return None
+    expression, lag, symbols = kernel.sympy()
+    s, l, p = (symbols[names[0]] for names in roles)
+    reference = s**2 * sympy.exp(-sympy.Abs(lag) / l) * sympy.cos(2 * sympy.pi * p * lag)
+    if expression == reference or sympy.simplify(expression - reference) == 0:
+        return tuple(names[0] for names in roles)
+    return None
 
 
 def kernel_from_string(expression, params, *, name=None):

@@ -44,7 +44,7 @@ import numpy as np
 from audiogp.errors import ParameterError
 from audiogp.gp.kernels import LAG, Kernel, KernelError, get_kernel, parse_expression, to_sympy
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 FREQUENCY = "f"
 CHECK_TOLERANCE = 1e-6
 CHECK_DYNAMIC_RANGE = 1e-6  # compare where S >= this fraction of its peak (60 dB)
@@ -98,12 +98,14 @@ class SpectralDensity:
         ∂S/∂θ for each parameter, in declaration order.
     """
 
-    def __init__(self, kernel, expression, covariance_expression, frequency_symbol, symbols):
+    def __init__(self, kernel, expression, covariance_expression, frequency_symbol, symbols,
+                 base=None):
         import sympy
 
         self.kernel = kernel
         self.expression = expression
         names = kernel.parameter_names
+        self.shifted = None if base is None else ShiftedDensity(kernel, *base, frequency_symbol, symbols)
         arguments = [frequency_symbol, *[symbols[n] for n in names]]
         self.gradient = [sympy.diff(expression, symbols[n]) for n in names]
         modules = [{"exp": _exp_floored}, "numpy", "scipy"]
@@ -164,6 +166,47 @@ def _exp_floored(z):
     return np.exp(np.maximum(z, EXP_FLOOR))
 
 
+class ShiftedDensity:
+    """The structure S(f) = [S0(f - p) + S0(f + p)] / 2 of a modulated kernel k0(r) cos(2πpr).
+
+    ``S0`` is the density of the envelope k0, which does not involve the
+    frequency ``p``. Evaluating the two shifted copies separately lets the
+    fit skip the mirror image at -p where it is negligible and keeps f - p
+    together for accuracy.
+
+    Attributes
+    ----------
+    frequency : str
+        The parameter p.
+    names : tuple of str
+        The other parameters, in the kernel's order (the arguments after d).
+    """
+
+    def __init__(self, kernel, base_expression, frequency, frequency_symbol, symbols):
+        import sympy
+
+        self.frequency = frequency
+        self.names = tuple(n for n in kernel.parameter_names if n != frequency)
+        self.expression = base_expression
+        arguments = [frequency_symbol, *[symbols[n] for n in self.names]]
+        outputs = [base_expression, *[sympy.diff(base_expression, symbols[n]) for n in self.names],
+                   sympy.diff(base_expression, frequency_symbol)]
+        modules = [{"exp": _exp_floored}, "numpy", "scipy"]
+        self._value_and_gradient = sympy.lambdify(arguments, outputs, modules=modules, cse=True)
+        self._value = sympy.lambdify(arguments, base_expression, modules=modules)
+
+    def value(self, d, *params):
+        """S0 at offsets ``d`` (Hz) from the line."""
+        shape = np.broadcast_shapes(np.shape(d), *[np.shape(p) for p in params])
+        return np.broadcast_to(self._value(d, *params), shape)
+
+    def value_and_gradient(self, d, *params):
+        """``(S0(d), [dS0/dθ for the other parameters], dS0/dd)`` at offsets ``d`` (Hz)."""
+        shape = np.broadcast_shapes(np.shape(d), *[np.shape(p) for p in params])
+        out = [np.broadcast_to(v, shape) for v in self._value_and_gradient(d, *params)]
+        return out[0], out[1:-1], out[-1]
+
+
 def spectral_density(kernel):
     """The :class:`SpectralDensity` of ``kernel`` (a :class:`Kernel` or a registered name).
 
@@ -184,11 +227,12 @@ def spectral_density(kernel):
         cached = _memory.get(key)
     if cached is not None and cached.kernel.parameter_names == kernel.parameter_names:
         return cached
-    density_expression = _read_disk_cache(kernel, key)
-    if density_expression is None:
-        density_expression = _derive(kernel)
+    derived = _read_disk_cache(kernel, key)
+    if derived is None:
+        derived = _derive(kernel)
+        density_expression = derived[0]
         try:
-            result = _build(kernel, density_expression)
+            result = _build(kernel, derived)
             _numerical_check(result)
         except KernelError:
             raise
@@ -197,9 +241,9 @@ def spectral_density(kernel):
                               f"({kernel.expression}) cannot be evaluated with NumPy ({error}); "
                               f"it is {str(density_expression)[:200]}",
                               expression=kernel.expression) from None
-        _write_disk_cache(kernel, key, density_expression)
+        _write_disk_cache(kernel, key, derived)
     else:
-        result = _build(kernel, density_expression)
+        result = _build(kernel, derived)
     with _lock:
         _memory[key] = result
     return result
@@ -220,9 +264,11 @@ def _frequency_symbol():
     return sympy.Symbol(FREQUENCY, real=True)
 
 
-def _build(kernel, density_expression):
+def _build(kernel, derived):
+    density_expression, base = derived
     expression, _, symbols = kernel.sympy()
-    return SpectralDensity(kernel, density_expression, expression, _frequency_symbol(), symbols)
+    return SpectralDensity(kernel, density_expression, expression, _frequency_symbol(), symbols,
+                           base=base)
 
 
 def _derive(kernel):
@@ -236,7 +282,8 @@ def _derive(kernel):
     if mirrored != expression and sympy.simplify(mirrored - expression) != 0:
         raise KernelError(f"{where} is not even in r: a stationary covariance satisfies k(-r) = k(r)",
                           expression=kernel.expression)
-    density = _transform(expression, lag, f)
+    base = _modulation(expression, lag, f, symbols)
+    density = base[2] if base is not None else _transform(expression, lag, f)
     if density is None or density.has(sympy.FourierTransform, sympy.Integral):
         raise KernelError(f"SymPy cannot find the Fourier transform of {where}, so it has no "
                           "closed-form spectral density; rewrite it (e.g. as a sum or product of "
@@ -246,7 +293,31 @@ def _derive(kernel):
         raise KernelError(f"{where} has no spectral density: its covariance does not decay, so its "
                           "spectrum is a set of lines (multiply it by a decaying kernel, e.g. "
                           "the 'sm' or 'lorentzian' kernels)", expression=kernel.expression)
-    return density
+    return density, (None if base is None else base[:2])
+
+
+def _modulation(expression, lag, f, symbols):
+    """For k = k0(r)·cos(2πpr), p a parameter not in k0: ``(S0, "p", S)``, else None."""
+    import sympy
+
+    factors = sympy.Mul.make_args(expression)
+    for index, factor in enumerate(factors):
+        if not isinstance(factor, sympy.cos):
+            continue
+        rate = sympy.diff(factor.args[0], lag)
+        frequency = sympy.simplify(rate / (2 * sympy.pi))
+        name = next((n for n, symbol in symbols.items() if frequency == symbol), None)
+        if name is None or factor.args[0].subs(lag, 0) != 0:
+            continue
+        rest = sympy.Mul(*(factors[:index] + factors[index + 1:]))
+        if not rest.has(lag) or rest.has(symbols[name]):
+            continue
+        base = _transform(rest, lag, f)
+        if base is None or base.has(sympy.FourierTransform, sympy.Integral):
+            return None
+        shift = symbols[name]
+        return base, name, (base.subs(f, f - shift) + base.subs(f, f + shift)) / 2
+    return None
 
 
 def _transform(expression, lag, f):
@@ -400,28 +471,38 @@ def _read_disk_cache(kernel, key):
     try:
         if entry.get("format") != CACHE_FORMAT or entry.get("key") != key or not entry.get("checked"):
             return None
-        names = list(kernel.parameter_names)
-        tree = parse_expression(entry["density"], names, lag=FREQUENCY, require_lag=False,
-                                require_all=False)
-        _, _, symbols = kernel.sympy()
-        return to_sympy(tree, {FREQUENCY: _frequency_symbol(), **symbols})
+        density = _parse_density(kernel, entry["density"])
+        base = entry.get("base")
+        if base is not None:
+            if base["frequency"] not in kernel.parameter_names:
+                return None
+            base = (_parse_density(kernel, base["density"]), base["frequency"])
+        return density, base
     except (KernelError, KeyError, TypeError, AttributeError):
         return None
 
 
-def _write_disk_cache(kernel, key, density_expression):
+def _parse_density(kernel, text):
+    tree = parse_expression(text, list(kernel.parameter_names), lag=FREQUENCY, require_lag=False,
+                            require_all=False)
+    _, _, symbols = kernel.sympy()
+    return to_sympy(tree, {FREQUENCY: _frequency_symbol(), **symbols})
+
+
+def _write_disk_cache(kernel, key, derived):
     """Store the density as text, if it reads back identically; never fail the caller."""
-    text = str(density_expression)
+    density_expression, base = derived
+    texts = [str(density_expression)] + ([] if base is None else [str(base[0])])
     try:
-        tree = parse_expression(text, list(kernel.parameter_names), lag=FREQUENCY,
-                                require_lag=False, require_all=False)
-        _, _, symbols = kernel.sympy()
-        if to_sympy(tree, {FREQUENCY: _frequency_symbol(), **symbols}) != density_expression:
-            return False
+        for text, expression in zip(texts, [density_expression] + ([] if base is None else [base[0]])):
+            if _parse_density(kernel, text) != expression:
+                return False
     except KernelError:
         return False
+    text = texts[0]
     entry = {"format": CACHE_FORMAT, "key": key, "kernel": kernel.expression,
-             "parameters": list(kernel.parameter_names), "density": text, "checked": True}
+             "parameters": list(kernel.parameter_names), "density": text, "checked": True,
+             "base": None if base is None else {"density": texts[1], "frequency": base[1]}}
     path = _cache_path(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -130,21 +130,3 @@ def _nonnegative(x, name):
     bad = np.flatnonzero(x.ravel() < 0)
     if bad.size:
         raise ParameterError(f"{name} must be >= 0, got {x.ravel()[bad[0]]} at flat index {int(bad[0])}")
-
-
-def is_lorentzian(kernel):
-    """Whether ``kernel`` is s² exp(−|r|/l) cos(2πpr) in its amplitude, lengthscale and frequency.
-
-    Returns the names ``(s, l, p)`` of those parameters, or None.
-    """
-    import sympy
-
-    roles = [kernel.with_role(r) for r in ("amplitude", "lengthscale", "frequency")]
-    if any(len(names) != 1 for names in roles) or len(kernel.parameters) != 3:
-        return None
-    expression, lag, symbols = kernel.sympy()
-    s, l, p = (symbols[names[0]] for names in roles)
-    reference = s**2 * sympy.exp(-sympy.Abs(lag) / l) * sympy.cos(2 * sympy.pi * p * lag)
-    if expression == reference or sympy.simplify(expression - reference) == 0:
-        return tuple(names[0] for names in roles)
-    return None

@@ -81,7 +81,8 @@ def synthesize(fit, *, mode="previous", seed=None, context=None):
 
 
 def _statespace(fit, rng):
-    from audiogp.gp.statespace import is_lorentzian, sample_lorentzian
+    from audiogp.gp.kernels import is_lorentzian
+    from audiogp.gp.statespace import sample_lorentzian
 
     names = is_lorentzian(fit.kernel)
     if names is None:

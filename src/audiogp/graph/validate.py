@@ -226,6 +226,9 @@ class _Checker:
                          + (f" {hint}" if hint else "") + " (audiogp nodes lists the installed ones)",
                          node=name)
             return None
+        for module, distribution in node_type.missing_requirements():
+            self.problem(path + ("use",), f"{use} needs the Python package {distribution!r}, which "
+                         f"is not installed: pip install {distribution}", node=name)
         node = GraphNode(name=name, type=node_type, location=self.spec.where(path, key=True))
         for key, value in settings.items():
             if key == "use":

@@ -27,6 +27,7 @@ output, a ``dict`` ``{port name: value}`` when it has several, or None when
 it has none (a sink).
 """
 
+import importlib.util
 import inspect
 import numbers
 import re
@@ -41,6 +42,7 @@ __all__ = ["KINDS", "REQUIRED", "InputFile", "OutputFile", "Param", "Port", "Nod
 KINDS = ("source", "sink", "analysis", "transform", "inversion", "synthesis", "fitting", "metric")
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REQUIREMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 _RESERVED = frozenset({"use", "ctx"})
 
 
@@ -394,6 +396,11 @@ class NodeType:
         ``types`` are the source port's value-type names; a list for ``many``
         inputs; empty when nothing is known: use ``.get``). Raise
         :class:`Mismatch` to report a key that contradicts its inputs.
+    requires : sequence of str
+        Optional Python packages the function imports, as top-level module
+        names, or ``"module:distribution"`` where the two differ
+        (``"sklearn:scikit-learn"``). A spec using the node is refused when
+        it is validated, before any work, if one is not installed.
     """
 
     name: str
@@ -406,9 +413,15 @@ class NodeType:
     kind: Optional[str] = None
     parallel_safe: bool = True
     infer: Optional[Callable] = None
+    requires: tuple = ()
 
     def __post_init__(self):
         where = f"node type {self.name!r}"
+        if isinstance(self.requires, str) or not all(
+                isinstance(r, str) and _REQUIREMENT.match(r) for r in self.requires):
+            raise DeclarationError(f"{where}: requires must be a sequence of module names "
+                                   f"('pystoi', 'sklearn:scikit-learn'), got {self.requires!r}")
+        object.__setattr__(self, "requires", tuple(self.requires))
         if self.infer is not None and not callable(self.infer):
             raise DeclarationError(f"{where}: infer {self.infer!r} is not callable")
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -443,6 +456,19 @@ class NodeType:
             summary = (inspect.getdoc(self.function) or "").strip().splitlines()
             object.__setattr__(self, "doc", summary[0] if summary else "")
         self._check_signature(where)
+
+    def missing_requirements(self):
+        """``[(module, distribution)]`` of the packages in ``requires`` that are not installed."""
+        missing = []
+        for requirement in self.requires:
+            module, _, distribution = requirement.partition(":")
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):  # a broken or blocked (sys.modules[m] = None) package
+                found = False
+            if not found:
+                missing.append((module, distribution or module))
+        return missing
 
     def _check_signature(self, where):
         try:

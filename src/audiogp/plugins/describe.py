@@ -42,6 +42,9 @@ def node_doc(registry, name):
     plugin = registry.node_plugin(name)
     lines = [f"{node.name}: {node.doc}",
              f"kind: {node.kind}; provided by {plugin.label} ({plugin.name})"]
+    if node.requires:
+        packages = ", ".join(r.partition(":")[2] or r for r in node.requires)
+        lines.append(f"requires: {packages} (optional packages; pip install them to use this node)")
     if node.details:
         lines += ["", textwrap.dedent(node.details).strip()]
     if node.inputs:

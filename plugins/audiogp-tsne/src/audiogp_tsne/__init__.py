@@ -36,6 +36,7 @@ def reorder_frames_tsne(ctx, *, input, n_mels, fmin, fmax, normalize_volume,
 
 REORDER_FRAMES_TSNE = NodeType(
     name="reorder_frames_tsne",
+    requires=("sklearn:scikit-learn",),
     function=reorder_frames_tsne,
     details="van der Maaten & Hinton 2008 through scikit-learn; the t-SNE counterpart of the "
             "core's reorder_frames_pca, with the same feature options.",
