@@ -5,6 +5,11 @@ Spectrogram-valued nodes accept a signal (and then compute its STFT with the
 STFT parameters) or a spectrogram that already carries its geometry; in the
 latter case STFT parameters left at null are taken from the spectrogram, and
 parameters given explicitly must agree with it.
+
+Each node type's ``infer`` passes the facts of its output along the graph
+(geometry, filter bank, power, length; see :mod:`audiogp.builtin._facts`) and
+reports, when the spec is validated, every contradiction those facts already
+show; the node functions keep their checks for what is only known when running.
 """
 
 import numpy as np
@@ -163,6 +168,7 @@ _MEL_PARAMS = [
     Param("fmax", float, None, "highest frequency, Hz (default sr / 2)", exclusive_minimum=0),
     Param("htk", bool, False, "HTK mel formula instead of Slaney's"),
 ]
+
 
 def infer_melspectrogram(params, inputs):
     geometry = _infer_geometry(params, inputs["input"], lambda _: 512)

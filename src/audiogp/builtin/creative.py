@@ -1,7 +1,8 @@
 """Creative-resynthesis node types: adapters over :mod:`audiogp.dsp.creative`.
 
 Each takes a complex STFT and gives a complex STFT on the same grid, ready for
-``istft`` (or ``griffinlim``, which keeps only the magnitude).
+``istft`` (or ``griffinlim``, which keeps only the magnitude); their ``infer``
+passes that geometry on, so what follows a transform is checked before running.
 """
 
 from audiogp.builtin import _facts as facts

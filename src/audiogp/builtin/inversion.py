@@ -5,7 +5,9 @@
 Every spectrogram value carries its STFT geometry (and mel values their filter
 bank), so these nodes take no geometry parameters: an inverse always uses the
 grid its input was made on. Where two inputs meet (a magnitude and a phase),
-their geometries must agree.
+their geometries must agree. Their ``infer`` checks that when the spec is
+validated, with the output ``length``, the NOLA condition and the windows PGHI
+supports, wherever the input's facts are known.
 """
 
 import numpy as np

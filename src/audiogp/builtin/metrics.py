@@ -3,7 +3,9 @@
 Every metric node compares an ``input`` (the estimate) with a ``reference``.
 Spectral metrics take the reference's STFT geometry: a signal given as the
 estimate is analysed with it, so a resynthesised signal is measured on the
-same time-frequency grid as the spectrogram it came from.
+same time-frequency grid as the spectrogram it came from. Rates, grids and
+lengths that cannot be compared are reported when the spec is validated, where
+they are known then, and otherwise when the node runs.
 """
 
 import numpy as np
