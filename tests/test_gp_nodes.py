@@ -162,3 +162,16 @@ def test_kernel_mistakes_are_found_when_the_spec_is_validated(tmp_path, monkeypa
     assert located["'unknown'"].startswith("kernels.yaml:7:") and "lorentzian" in message
     assert located["'model'"].startswith("kernels.yaml:8:") and "kernel_name" in located["'model'"]
     assert ran == [] and list(tmp_path.iterdir()) == []
+
+
+def test_synthesis_carries_the_fitted_signals_rate_and_length_before_running(tmp_path):
+    """gp_fit -> gp_synthesize passes sr and length on, so a later mismatch is caught at load time."""
+    from audiogp.graph import SpecError, parse_spec
+
+    spec = SHORT + "  other: {use: example, name: chirp, sr: 8000, duration: 0.4}\n" \
+                   "  both:  {use: snr, reference: other, input: resynth}\n"
+    with pytest.raises(SpecError) as info:
+        graph.check(parse_spec(spec, source="gp.yaml"), out_dir=tmp_path)
+    assert "node 'both'" in str(info.value) and "16000" in str(info.value)
+    checked = graph.check(parse_spec(SHORT, source="gp.yaml"), out_dir=tmp_path)
+    assert checked.nodes["resynth"].static["signal"] == {"sr": 16000, "length": 6400}

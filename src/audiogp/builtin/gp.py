@@ -171,7 +171,13 @@ def infer_gp_fit(params, inputs):
     if not inputs.get("kernel"):
         _check_kernel_name(params.get("kernel_name"), "kernel_name")
     signal = inputs.get("input") or {}
-    return {"fit": {"sr": signal.get("sr")}} if signal.get("sr") else {}
+    return {"fit": {key: signal[key] for key in ("sr", "length") if signal.get(key) is not None}}
+
+
+def infer_gp_synthesize(params, inputs):
+    """The waveform has the fitted signal's rate and length."""
+    fit = inputs.get("fit") or {}
+    return {"signal": {key: fit[key] for key in ("sr", "length") if fit.get(key) is not None}}
 
 
 # -- gp_synthesize -------------------------------------------------------------------------------
@@ -196,6 +202,7 @@ GP_SYNTHESIZE = NodeType(
         Param("context", int, None, "samples conditioned on in 'previous' mode (default one hop)",
               minimum=1),
     ],
+    infer=infer_gp_synthesize,
 )
 
 

@@ -52,6 +52,8 @@ REORDER_FRAMES_TSNE = NodeType(
         Param("perplexity", float, 30.0, "t-SNE perplexity (capped at n_frames - 1)",
               exclusive_minimum=0),
     ],
+    # Reordering frames keeps the spectrogram's geometry: pass its facts on.
+    infer=lambda params, inputs: {"spectrogram": dict(inputs.get("input") or {})},
 )
 
 
