@@ -93,13 +93,16 @@ ESPEAK_VOICES = (
 )
 
 
-def espeak_voices(directory):
-    """Render :data:`ESPEAK_VOICES` with ``espeak-ng`` into ``directory``; [] if it is not installed."""
+def espeak_voices(directory, voices=ESPEAK_VOICES):
+    """Render ``voices`` (as :data:`ESPEAK_VOICES`) with ``espeak-ng`` into ``directory``.
+
+    Returns ``[(label, path), ...]``, or ``[]`` if ``espeak-ng`` is not installed.
+    """
     if shutil.which("espeak-ng") is None:
         print("espeak-ng not found: skipping the espeak voices (apt-get install espeak-ng)", flush=True)
         return []
     out = []
-    for label, voice, pitch, text in ESPEAK_VOICES:
+    for label, voice, pitch, text in voices:
         path = Path(directory) / (voice.replace("+", "_") + ("" if pitch is None else f"_p{pitch}") + ".wav")
         command = ["espeak-ng", "-v", voice, "-w", str(path)] + ([] if pitch is None else ["-p", str(pitch)])
         subprocess.run(command + [text], check=True, capture_output=True)

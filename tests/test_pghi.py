@@ -152,6 +152,19 @@ def test_nyquist_phase_is_real_and_matches_librosa_up_to_sign():
     assert abs(np.mean(agreement)) == pytest.approx(1)  # one global sign, no flips
 
 
+def test_low_pitched_harmonic_tone_with_vibrato_is_consistent():
+    # 85 Hz (four bins at n_fft 1024, 22050 Hz: neighbouring harmonics share
+    # the Hann main lobe), 2 % vibrato, -12 dB per octave up to 4 kHz: PGHI
+    # alone is well inside -30 dB (a random phase gives about -4 dB)
+    sr, n_fft, hop = 22050, 1024, 256
+    t = np.arange(int(1.5 * sr)) / sr
+    phase = 2 * np.pi * np.cumsum(85.0 * (1 + 0.02 * np.sin(2 * np.pi * 5 * t))) / sr
+    y = sum(k ** -2.0 * np.cos(k * phase + 0.7 * k * k) for k in range(1, 48))
+    y *= np.minimum(1, np.minimum(t / 0.05, (t[-1] - t) / 0.05))
+    S = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop))
+    assert _consistency_db(S, dsp.pghi(S, hop_length=hop), n_fft, hop, y.size) < -30
+
+
 def test_channels_are_integrated_independently(rng):
     y = rng.standard_normal((2, 3000))
     S = np.abs(librosa.stft(y, n_fft=256, hop_length=64))
