@@ -12,13 +12,21 @@ On the speech clip at 22050 Hz, n_fft 1024, hop 256, in one process:
   time <= 0.3x, SC against the original magnitude no worse, SC against the NNLS
   magnitude (consistency) at least 0.5 dB better.
 
-Spectral convergence is computed by ``audiogp.dsp.spectral_convergence`` and
-cross-checked against plain NumPy (``harness.spectral_convergence_db``); STOI
-(pystoi) is recorded beside each result. Run ``python benchmarks/bench_phase.py
---beyond`` for the PGHI check on the music files and other voices.
+The PGHI + 16 iterations row is repeated on two harder inputs: the corpus
+cello (a low string) and the speech clip an octave down (see
+:func:`octave_down`). Spectral convergence is computed by
+``audiogp.dsp.spectral_convergence`` and cross-checked against plain NumPy
+(``harness.spectral_convergence_db``); STOI (pystoi) is recorded beside each
+result. Run ``python benchmarks/bench_phase.py --beyond`` for the PGHI check
+on the music and noise files, the low speech, the espeak-ng voices (when
+``espeak-ng`` is installed) and any extra ``.wav`` files.
 """
 
+import shutil
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 from harness import Row, corpus_files, load_corpus_file, spectral_convergence_db, speech_clip, time_pair
@@ -49,6 +57,57 @@ def _stoi(y, estimate, sr):
 
 def _fmt(value, unit=" dB"):
     return f"{value:.2f}{unit}"
+
+
+def octave_down(y, sr, factor=2.0):
+    """``y`` slowed down ``factor`` times, tape-style: pitch and formants drop by ``factor``.
+
+    Resampled from ``sr`` to ``factor * sr`` (soxr, high quality) and played
+    back at ``sr``: the speech clip, whose median f0 is about 200 Hz, becomes
+    a low male voice near 100 Hz (``factor=2``), twice as long.
+    """
+    import soxr
+
+    return soxr.resample(y, sr, int(round(factor * sr)), quality="HQ").astype(np.float32)
+
+
+# espeak-ng voices for --beyond: (name, voice, pitch 0-99 or None, text)
+_EN = ("The quick brown fox jumps over the lazy dog. A rainbow is a meteorological phenomenon "
+       "that is caused by reflection of light in water droplets.")
+_DE = "Der schnelle braune Fuchs springt über den faulen Hund. Ein Regenbogen ist ein atmosphärisches Phänomen."
+_ES = ("El veloz murciélago hindú comía feliz cardillo y kiwi. La cigüeña tocaba el saxofón detrás "
+       "del palenque de paja.")
+_FR = "Le vif renard brun saute par-dessus le chien paresseux. Un arc-en-ciel est un phénomène optique."
+ESPEAK_VOICES = (
+    ("espeak en-us", "en-us", None, _EN),
+    ("espeak en m3", "en+m3", None, _EN),
+    ("espeak en-gb f3", "en-gb+f3", None, _EN),
+    ("espeak de", "de", None, _DE),
+    ("espeak es", "es", None, _ES),
+    ("espeak fr f2", "fr+f2", None, _FR),
+    ("espeak en f4 high (p80)", "en+f4", 80, _EN),
+    ("espeak en-us m7 low (p20)", "en-us+m7", 20, _EN),
+    ("espeak en low (p10)", "en", 10, _EN),
+    ("espeak de m2 low (p15)", "de+m2", 15, _DE),
+    ("espeak en m1 lowest (p0)", "en+m1", 0, _EN),
+)
+
+
+def espeak_voices(directory, voices=ESPEAK_VOICES):
+    """Render ``voices`` (as :data:`ESPEAK_VOICES`) with ``espeak-ng`` into ``directory``.
+
+    Returns ``[(label, path), ...]``, or ``[]`` if ``espeak-ng`` is not installed.
+    """
+    if shutil.which("espeak-ng") is None:
+        print("espeak-ng not found: skipping the espeak voices (apt-get install espeak-ng)", flush=True)
+        return []
+    out = []
+    for label, voice, pitch, text in voices:
+        path = Path(directory) / (voice.replace("+", "_") + ("" if pitch is None else f"_p{pitch}") + ".wav")
+        command = ["espeak-ng", "-v", voice, "-w", str(path)] + ([] if pitch is None else ["-p", str(pitch)])
+        subprocess.run(command + [text], check=True, capture_output=True)
+        out.append((label, path))
+    return out
 
 
 def cases():
@@ -82,6 +141,11 @@ def cases():
               target=0.5, quality={
                   "SC": f"{pghi_sc:.2f} dB (target <= -33)", "librosa SC": _fmt(peer_sc),
                   "STOI": f"{_stoi(y, pghi_y, sr):.3f}", "librosa STOI": f"{_stoi(y, peer_y, sr):.3f}"})
+
+    # 2b. The same on harder material: a low string and a low voice.
+    cello = load_corpus_file(corpus_dir_file("music", "violoncello"), sr)
+    for label, signal in (("cello", cello), ("speech an octave down", octave_down(y, sr))):
+        yield _pghi_row(label, signal, sr, repeat=3)
 
     # 3. NNLS mel inversion.
     power = S.astype(np.float32) ** 2
@@ -120,33 +184,66 @@ def cases():
                   "STOI": f"{_stoi(y, ours_y, sr):.3f}", "librosa STOI": f"{_stoi(y, peer_y, sr):.3f}"})
 
 
-def beyond_the_clip(extra_files=()):
-    """PGHI + 16 iterations vs librosa.griffinlim 32 iterations on other material.
+def corpus_dir_file(folder, stem):
+    """The corpus file of ``folder`` whose name starts with ``stem``."""
+    return next(f for f in corpus_files(folder) if f.name.startswith(stem))
 
-    The music files of the corpus and any extra ``.wav`` files (e.g. espeak-ng
-    voices), each at 22050 Hz with n_fft 1024 and hop 256. Prints one line per file.
-    """
+
+def _pghi_row(label, y, sr, repeat):
     import librosa
 
     from audiogp import dsp
 
+    S = np.abs(dsp.stft(y, n_fft=N_FFT, hop_length=HOP))
+    gla = dict(hop_length=HOP, length=y.size)
+    ours_s, peer_s = time_pair(lambda: dsp.griffinlim(S, n_iter=16, init="pghi", **gla),
+                               lambda: librosa.griffinlim(S, n_iter=32, random_state=0, **gla), repeat=repeat)
+    pghi_sc = _sc(S, dsp.griffinlim(S, n_iter=16, init="pghi", **gla))
+    peer_sc = _sc(S, librosa.griffinlim(S, n_iter=32, random_state=0, **gla))
+    return Row(AREA, f"griffinlim init=pghi, 16 it ({label})", f"{label} {y.size / sr:.1f} s, {sr} Hz",
+               ours_s, "librosa.griffinlim 32 it", peer_s, target=0.5, quality={
+                   "SC": f"{pghi_sc:.2f} dB (target <= -33)", "librosa SC": _fmt(peer_sc)})
+
+
+def beyond_the_clip(extra_files=()):
+    """PGHI + 16 iterations vs librosa.griffinlim 32 iterations on other material.
+
+    The speech clip, its octave-down and 1.6x-down versions (:func:`octave_down`),
+    the music and noise files of the corpus, the espeak-ng voices of
+    :data:`ESPEAK_VOICES` (if ``espeak-ng`` is installed) and any extra
+    ``.wav`` files, each at 22050 Hz with n_fft 1024 and hop 256. Prints one
+    line per input: SC after PGHI alone, after PGHI + 16 iterations, and after
+    32 random-start iterations (ours and librosa's).
+    """
     sr = 22050
-    files = list(corpus_files("music")) + list(corpus_files("noise")) + [f for f in extra_files]
-    for path in files:
-        y = load_corpus_file(path, sr)
-        S = np.abs(dsp.stft(y, n_fft=N_FFT, hop_length=HOP))
-        gla = dict(hop_length=HOP, length=y.size)
-        pghi0 = _sc(S, dsp.griffinlim(S, n_iter=0, init="pghi", **gla))
-        pghi16 = _sc(S, dsp.griffinlim(S, n_iter=16, init="pghi", **gla))
-        rand32 = _sc(S, dsp.griffinlim(S, n_iter=32, random_state=0, **gla))
-        peer32 = _sc(S, librosa.griffinlim(S, n_iter=32, random_state=0, **gla))
-        print(f"{path.name:28s} {y.size / sr:5.1f} s  PGHI alone {pghi0:7.2f} dB  PGHI+16 {pghi16:7.2f} dB  "
-              f"ours random 32 {rand32:7.2f} dB  librosa 32 {peer32:7.2f} dB", flush=True)
+    speech, _ = speech_clip(sr)
+    inputs = [("speech clip", speech), ("speech 1.6x down", octave_down(speech, sr, 1.6)),
+              ("speech octave down", octave_down(speech, sr))]
+    inputs += [(f.name, f) for f in list(corpus_files("music")) + list(corpus_files("noise"))]
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs += espeak_voices(tmp)
+        inputs += [(f.name, f) for f in extra_files]
+        for label, source in inputs:
+            y = source if isinstance(source, np.ndarray) else load_corpus_file(source, sr)
+            _beyond_line(label, y, sr)
+
+
+def _beyond_line(label, y, sr):
+    import librosa
+
+    from audiogp import dsp
+
+    S = np.abs(dsp.stft(y, n_fft=N_FFT, hop_length=HOP))
+    gla = dict(hop_length=HOP, length=y.size)
+    pghi0 = _sc(S, dsp.griffinlim(S, n_iter=0, init="pghi", **gla))
+    pghi16 = _sc(S, dsp.griffinlim(S, n_iter=16, init="pghi", **gla))
+    rand32 = _sc(S, dsp.griffinlim(S, n_iter=32, random_state=0, **gla))
+    peer32 = _sc(S, librosa.griffinlim(S, n_iter=32, random_state=0, **gla))
+    print(f"{label:28s} {y.size / sr:5.1f} s  PGHI alone {pghi0:7.2f} dB  PGHI+16 {pghi16:7.2f} dB  "
+          f"ours random 32 {rand32:7.2f} dB  librosa 32 {peer32:7.2f} dB", flush=True)
 
 
 if __name__ == "__main__":
-    from pathlib import Path
-
     if "--beyond" in sys.argv:
         beyond_the_clip([Path(p) for p in sys.argv[1:] if p != "--beyond"])
     else:

@@ -8,7 +8,8 @@ coefficient already reached (a max-heap), as in Průša, Balazs & Søndergaard,
 IEEE/ACM TASLP 25(5), 2017, Algorithm 1.
 
 The phase derivatives are evaluated on the fly from centred differences of
-the log-magnitude (one-sided at the edges):
+the log-magnitude (continued by reflection across DC and Nyquist, one-sided
+at the first and last frames):
 
 - along time (one hop):  ``bin_advance * m + time_scale * dlog/dm``
 - along frequency (one bin): ``-freq_scale * dlog/dj``
@@ -20,7 +21,7 @@ No validation here; every kernel runs without the GIL on a range of channels.
 """
 
 from libc.stdlib cimport free, malloc
-from libc.math cimport M_PI, floor
+from libc.math cimport M_PI, cos, floor
 
 cdef enum:
     INSIGNIFICANT = 0
@@ -78,14 +79,21 @@ cdef inline Entry pop(Entry* heap, Py_ssize_t size) noexcept nogil:
 
 
 cdef inline double dlog_dm(const double* logs, Py_ssize_t m, Py_ssize_t j,
-                           Py_ssize_t n_bins, Py_ssize_t n_frames) noexcept nogil:
-    """Derivative of the log-magnitude along frequency, per bin."""
-    if n_bins == 1:
+                           Py_ssize_t n_bins, Py_ssize_t n_frames, bint nyquist) noexcept nogil:
+    """Derivative of the log-magnitude along frequency, per bin.
+
+    The spectrum of a real signal is conjugate-symmetric, so its magnitude is
+    even about DC and about the Nyquist frequency: the centred difference
+    continues across both edges by reflection (zero at DC and at Nyquist; at
+    the last bin of an odd ``n_fft``, whose mirror image is the next bin, half
+    the backward difference).
+    """
+    if n_bins == 1 or m == 0:
         return 0.0
-    if m == 0:
-        return logs[n_frames + j] - logs[j]
     if m == n_bins - 1:
-        return logs[m * n_frames + j] - logs[(m - 1) * n_frames + j]
+        if nyquist:
+            return 0.0
+        return 0.5 * (logs[m * n_frames + j] - logs[(m - 1) * n_frames + j])
     return 0.5 * (logs[(m + 1) * n_frames + j] - logs[(m - 1) * n_frames + j])
 
 
@@ -120,7 +128,7 @@ cdef inline bint is_local_max(const double* logs, Py_ssize_t m, Py_ssize_t j,
 
 cdef int integrate_channel(const double* logs, double floor_log, double bin_advance,
                            double time_scale, double freq_scale, double* phase,
-                           Py_ssize_t n_bins, Py_ssize_t n_frames) noexcept nogil:
+                           Py_ssize_t n_bins, Py_ssize_t n_frames, bint nyquist) noexcept nogil:
     """Integrate one channel; returns -1 if memory ran out, else 0."""
     cdef Py_ssize_t n = n_bins * n_frames
     cdef Py_ssize_t i, k, cur, nxt, m, j, size, seeds, remaining
@@ -193,8 +201,8 @@ cdef int integrate_channel(const double* logs, double floor_log, double bin_adva
                     continue
                 if dm == 0:
                     # trapezoidal rule along time
-                    grad_here = bin_advance * m + time_scale * dlog_dm(logs, m, j, n_bins, n_frames)
-                    grad_next = bin_advance * m + time_scale * dlog_dm(logs, m, j + dj, n_bins, n_frames)
+                    grad_here = bin_advance * m + time_scale * dlog_dm(logs, m, j, n_bins, n_frames, nyquist)
+                    grad_next = bin_advance * m + time_scale * dlog_dm(logs, m, j + dj, n_bins, n_frames, nyquist)
                     phase[nxt] = phase[cur] + dj * 0.5 * (grad_here + grad_next)
                 else:
                     # trapezoidal rule along frequency
@@ -217,6 +225,11 @@ cdef int integrate_channel(const double* logs, double floor_log, double bin_adva
         m = i // n_frames
         phase[i] = phase[i] - M_PI * m + M_PI
         phase[i] = phase[i] - 2.0 * M_PI * floor(phase[i] / (2.0 * M_PI)) - M_PI
+        # The DC coefficient of a real frame is real, and so is the Nyquist
+        # one: keep the nearer of 0 and pi (the inverse FFT would otherwise
+        # drop the imaginary part, and with it part of the magnitude).
+        if m == 0 or (nyquist and m == n_bins - 1):
+            phase[i] = 0.0 if cos(phase[i]) >= 0.0 else -M_PI
 
     free(state)
     free(heap)
@@ -226,8 +239,10 @@ cdef int integrate_channel(const double* logs, double floor_log, double bin_adva
 
 def integrate(const double[:, :, ::1] logs, const double[::1] floor_log,
               double bin_advance, double time_scale, double freq_scale,
-              double[:, :, ::1] phase, Py_ssize_t c_start, Py_ssize_t c_stop):
+              double[:, :, ::1] phase, Py_ssize_t c_start, Py_ssize_t c_stop, bint nyquist):
     """Fill ``phase[c]`` for channels ``c_start <= c < c_stop``.
+
+    ``nyquist`` says whether the last bin is the Nyquist frequency (even ``n_fft``).
 
     ``logs[c]`` is the natural log of the magnitude, shape (n_bins, n_frames);
     coefficients with ``logs <= floor_log[c]`` are left out of the integration
@@ -243,7 +258,7 @@ def integrate(const double[:, :, ::1] logs, const double[::1] floor_log,
         for c in range(c_start, c_stop):
             status = integrate_channel(&logs[c, 0, 0], floor_log[c], bin_advance,
                                        time_scale, freq_scale, &phase[c, 0, 0],
-                                       n_bins, n_frames)
+                                       n_bins, n_frames, nyquist)
             if status != 0:
                 break
     if status != 0:

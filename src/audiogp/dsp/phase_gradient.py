@@ -105,9 +105,12 @@ def pghi(S, *, n_fft=None, hop_length=None, win_length=None, window="hann", tol=
         d phase / d m = -(lambda / (n_fft * hop_length)) d log S / d t   (per bin)
 
     which is integrated with the trapezoidal rule from the largest
-    coefficient outwards. librosa's frames are referenced to their first
-    sample, ``n_fft / 2`` before the centre, so bin ``m`` then gets
-    ``-pi * m`` added. The quality of the estimate grows with the overlap;
+    coefficient outwards. The magnitude of a real signal's spectrum is even
+    about DC and Nyquist, so ``d log S / d m`` is continued across both edges
+    by reflection (it vanishes there), and the DC and Nyquist coefficients,
+    which are real, get the nearer of 0 and pi. librosa's frames are
+    referenced to their first sample, ``n_fft / 2`` before the centre, so bin
+    ``m`` then gets ``-pi * m`` added. The quality of the estimate grows with the overlap;
     ``hop_length <= n_fft / 4`` is recommended. The result is a good
     initialisation for :func:`audiogp.dsp.griffinlim`.
     """
@@ -131,7 +134,8 @@ def pghi(S, *, n_fft=None, hop_length=None, win_length=None, window="hann", tol=
     freq_scale = spread / (hop_length * n_fft)
 
     def integrate(start, stop):
-        _kernels.integrate(logs, floor_log, bin_advance, time_scale, freq_scale, phase, start, stop)
+        _kernels.integrate(logs, floor_log, bin_advance, time_scale, freq_scale, phase, start, stop,
+                          n_fft % 2 == 0)
 
     run_split(integrate, channels.shape[0])
     return phase.reshape(S.shape).astype(S.dtype, copy=False)
