@@ -23,7 +23,10 @@ class Row:
 
     ``ratio`` is ours / peer (time), so lower is better; ``target`` is the
     issue's bound on it (e.g. ``0.45``), or ``None``. ``quality`` holds
-    named figures beside the timing (spectral convergence, STOI, ...).
+    named figures beside the timing (spectral convergence, STOI, ...);
+    ``quality_met`` says whether the issue's quality targets among them hold
+    (``None``: the row has none), so a missed quality target shows as
+    MISSED in the table just as a missed time target does.
     """
 
     area: str
@@ -34,6 +37,7 @@ class Row:
     peer_s: float
     target: float = None
     quality: dict = dataclasses.field(default_factory=dict)
+    quality_met: bool = None
 
     @property
     def ratio(self):
@@ -43,9 +47,17 @@ class Row:
     def meets_target(self):
         return None if self.target is None else self.ratio <= self.target
 
+    def verdict(self):
+        """``"time ok"``, ``"time MISSED; quality ok"``... for the targets the row has."""
+        parts = []
+        if self.meets_target is not None:
+            parts.append(f"time <= {self.target:g} {'ok' if self.meets_target else 'MISSED'}")
+        if self.quality_met is not None:
+            parts.append(f"quality {'ok' if self.quality_met else 'MISSED'}")
+        return "; ".join(parts)
+
     def line(self):
-        verdict = {None: "", True: "ok", False: "MISSED"}[self.meets_target]
-        target = "" if self.target is None else f" (target <= {self.target:g}) {verdict}"
+        target = f" ({self.verdict()})" if self.verdict() else ""
         quality = "".join(f", {k} {v}" for k, v in self.quality.items())
         return (f"{self.area:10s} {self.case:40s} ours {self.ours_s * 1e3:9.2f} ms  "
                 f"{self.peer} {self.peer_s * 1e3:9.2f} ms  ratio {self.ratio:6.3f}{target}{quality}")
