@@ -72,6 +72,19 @@ def test_load_checks_the_file_before_running(tmp_path):
     assert "node 'z', parameter 'offset': offset=3.5 s is past the end of in.wav (0.500 s long)" in messages[2]
 
 
+def test_load_names_the_file_and_sample_of_a_nan(tmp_path):
+    y = np.zeros((SR, 2), dtype=np.float32)
+    y[1234, 1] = np.nan
+    soundfile.write(tmp_path / "bad.wav", y, SR, subtype="FLOAT")
+    with pytest.raises(NodeFailed) as caught:
+        run("x: {use: load, path: bad.wav, offset: 0.01}\ny: {use: save, input: x, path: out.wav}\n",
+            tmp_path)
+    message = str(caught.value)
+    assert "node 'x'" in message and "bad.wav holds nan at sample 1234" in message
+    assert "channel 1" in message
+    assert not (tmp_path / "out" / "out.wav").exists()
+
+
 def test_inputs_are_never_written(tmp_path):
     path = stereo_file(tmp_path / "in.wav")
     before = hashlib.sha256(path.read_bytes()).hexdigest()

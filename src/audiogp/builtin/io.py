@@ -43,6 +43,7 @@ def load(ctx, *, path, sr, mono, channel, offset, duration, res_type):
         if start:
             handle.seek(start)
         y = handle.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, n)
+    _refuse_nonfinite(y, path, native_sr, start)
     if channel is not None:
         if channel >= y.shape[0]:
             raise ParameterError(f"channel={channel} but {path} has {y.shape[0]} channel(s) "
@@ -55,6 +56,20 @@ def load(ctx, *, path, sr, mono, channel, offset, duration, res_type):
     if sr is not None and sr != native_sr and y.shape[-1] > 0:
         y = resample(y, native_sr, sr, res_type)
     return Signal(np.ascontiguousarray(y, dtype=np.float32), native_sr if sr is None else sr)
+
+
+def _refuse_nonfinite(y, path, native_sr, start):
+    """A float file holding NaN or Inf is named with the first bad sample, before anything uses it."""
+    from audiogp._validate import first_nonfinite
+
+    where = first_nonfinite(y)
+    if where is not None:
+        channel, index = where
+        sample = start + index
+        raise ParameterError(
+            f"{path} holds {y[where]} at sample {sample} ({sample / native_sr:.4f} s, channel "
+            f"{channel}); a float audio file must hold finite samples: repair it, or load a "
+            "section without it (offset, duration)")
 
 
 def resample(y, orig_sr, target_sr, quality="soxr_hq"):
