@@ -29,6 +29,11 @@ increments. Results are quoted in docs/phase.md.
 harmonics (:func:`harmonic_report`) on a synthetic minimum-phase voice, the
 speech clip and its octave-down version, the cello and two espeak-ng voices,
 and how accurate such steps must be (:func:`link_noise_report`).
+
+``python benchmarks/pghi_limits.py --schemes`` spends the 16 iterations from
+the PGHI start on other projection schemes instead of fast Griffin-Lim
+(:func:`scheme_report`): RAAR (Luke 2005), RAAR for 8 iterations then fast
+Griffin-Lim for 8, and ADMM (Masuyama, Yatabe & Oikawa 2019).
 """
 
 import heapq
@@ -515,6 +520,101 @@ def harmonic_main():
             link_noise_report(label, y)
 
 
+# --- Other projection schemes for the 16 iterations ------------------------------------------
+
+def _projections(S, length):
+    """The two projections of phase retrieval on STFT arrays of ``S``'s shape.
+
+    ``consistent(c)`` is the STFT of the inverse STFT of ``c``;
+    ``magnitude(c)`` keeps the phase of ``c`` and takes the magnitude of ``S``.
+    """
+    from audiogp import dsp
+
+    def consistent(c):
+        return dsp.stft(dsp.istft(c, hop_length=HOP, length=length), n_fft=N_FFT, hop_length=HOP)
+
+    def magnitude(c):
+        return S * np.exp(1j * np.angle(c))
+
+    return consistent, magnitude
+
+
+def _fgla(c, consistent, magnitude, n_iter, momentum=0.99):
+    """Fast Griffin-Lim in librosa's form (the reference of the other schemes)."""
+    previous = None
+    for _ in range(n_iter):
+        rebuilt = consistent(c)
+        step = rebuilt if previous is None else rebuilt - momentum / (1 + momentum) * previous
+        previous = rebuilt
+        c = magnitude(step)
+    return c
+
+
+def _raar(c, consistent, magnitude, n_iter, beta=0.9):
+    """Relaxed averaged alternating reflections (D. R. Luke, Inverse Problems 21, 2005).
+
+    ``x <- beta/2 (R_C R_M + I) x + (1 - beta) P_M x`` with ``R = 2 P - I``,
+    ``P_C`` the consistency and ``P_M`` the magnitude projection.
+    """
+    x = c
+    for _ in range(n_iter):
+        mx = magnitude(x)
+        x = beta * (x + consistent(2 * mx - x) - mx) + (1 - beta) * mx
+    return magnitude(x)
+
+
+def _admm(c, consistent, magnitude, n_iter):
+    """ADMM phase recovery (Y. Masuyama, K. Yatabe and Y. Oikawa, IEEE SPL 26(1), 2019)."""
+    z, u = c, np.zeros_like(c)
+    for _ in range(n_iter):
+        x = magnitude(z - u)
+        z = consistent(x + u)
+        u = u + x - z
+    return magnitude(z)
+
+
+def scheme_report(label, y, n_iter=16):
+    """SC (dB) after ``n_iter`` iterations of each scheme from the PGHI start."""
+    from audiogp import dsp
+
+    y = np.asarray(y, dtype=np.float64)
+    S = np.abs(dsp.stft(y, n_fft=N_FFT, hop_length=HOP))
+    consistent, magnitude = _projections(S, y.size)
+    start = S * np.exp(1j * dsp.pghi(S, hop_length=HOP))
+    half = n_iter // 2
+    schemes = {
+        "fast GLA": lambda: _fgla(start, consistent, magnitude, n_iter),
+        "RAAR 0.9": lambda: _raar(start, consistent, magnitude, n_iter),
+        "RAAR 0.7": lambda: _raar(start, consistent, magnitude, n_iter, beta=0.7),
+        f"RAAR {half} + GLA {n_iter - half}": lambda: _fgla(
+            _raar(start, consistent, magnitude, half), consistent, magnitude, n_iter - half),
+        "ADMM": lambda: _admm(start, consistent, magnitude, n_iter),
+    }
+    cells = []
+    for name, run in schemes.items():
+        estimate = dsp.istft(run(), hop_length=HOP, length=y.size)
+        cells.append(f"{name} {dsp.spectral_convergence(S, estimate, n_fft=N_FFT, hop_length=HOP):6.2f}")
+    print(f"{label:26s} " + "  ".join(cells), flush=True)
+
+
+def schemes_main():
+    import tempfile
+
+    from harness import corpus_files
+
+    speech, _ = speech_clip(SR)
+    inputs = [("speech clip", speech),
+              ("cello", load_corpus_file(corpus_dir_file("music", "violoncello"), SR)),
+              ("pink noise", load_corpus_file(corpus_files("noise")[0], SR))]
+    with tempfile.TemporaryDirectory() as tmp:
+        wanted = ("en-us", "de+m2", "en+m1")
+        voices = espeak_voices(tmp, [v for v in ESPEAK_VOICES if v[1] in wanted])
+        inputs += [(name, load_corpus_file(path, SR)) for name, path in voices]
+        print("SC in dB after 16 iterations from the PGHI start", flush=True)
+        for label, y in inputs:
+            scheme_report(label, y)
+
+
 def main(extra):
     import tempfile
 
@@ -534,5 +634,7 @@ def main(extra):
 if __name__ == "__main__":
     if "--harmonic" in sys.argv:
         harmonic_main()
+    elif "--schemes" in sys.argv:
+        schemes_main()
     else:
         main(sys.argv[1:])
