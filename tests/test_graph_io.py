@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import logging
 import zipfile
 
 import numpy as np

@@ -209,6 +209,7 @@ def test_progress_and_summary_are_reported(registry, tmp_path):
     assert "s: 50% (4/8)" in log
     table = summary.getvalue()
     assert "2 nodes in" in table and "wrote 0 files" in table
+    # Formatting only: each node's measured seconds appear in the table; no bound is put on them.
     assert all(f"{r.seconds:.2f} s" in table for r in result.records)
 
 

@@ -7,8 +7,6 @@ point alone.
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np

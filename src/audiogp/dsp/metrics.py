@@ -75,7 +75,8 @@ def spectral_convergence(S, y=None, *, S_estimate=None, n_fft=None, hop_length=N
             raise ParameterError(f"S_estimate has shape {estimate.shape} but S has shape {S.shape}")
     reference = np.linalg.norm(S.astype(np.float64).ravel())
     if reference == 0:
-        raise ParameterError("S is all zero: spectral convergence (a relative error) is undefined")
+        raise ParameterError("S is all zero: spectral convergence, a relative error, is undefined for a silent "
+                             "reference; measure against a section that is not silent")
     error = np.linalg.norm((S.astype(np.float64) - estimate).ravel())
     if error == 0:
         return -np.inf
@@ -156,7 +157,8 @@ def snr(y, y_estimate):
         )
     signal = np.sum(y.astype(np.float64) ** 2)
     if signal == 0:
-        raise ParameterError("y is all zero: the SNR of an estimate of silence is undefined")
+        raise ParameterError("y is all zero: the SNR of an estimate of silence is undefined; measure against a "
+                             "section that is not silent")
     noise = np.sum((y.astype(np.float64) - y_estimate) ** 2)
     if noise == 0:
         return np.inf

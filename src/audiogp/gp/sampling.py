@@ -285,12 +285,7 @@ def sample_continuation(autocov, previous, block_len, *, noise=None, rng=None, r
     context = previous.shape[-1]
     arrays = [autocov, previous]
     batch_shapes = [autocov.shape[:-1], previous.shape[:-1]]
-    if noise is not None:
-        noise = check.float_array(noise, "noise")
-        if noise.shape[-1] != block_len:
-            raise ParameterError(f"noise.shape[-1] is {noise.shape[-1]}, but block_len={block_len}")
-        arrays.append(noise)
-        batch_shapes.append(noise.shape[:-1])
+    noise = _checked_noise(noise, block_len, arrays, batch_shapes)
     batch = _broadcast_batch(batch_shapes, "autocov, previous and noise")
     needed = context + block_len
     if autocov.shape[-1] < needed:
@@ -344,12 +339,7 @@ def sample_pinned(autocov, block_len, *, noise=None, rng=None, return_jitter=Fal
     block_len = check.integer(block_len, "block_len", minimum=1)
     arrays = [autocov]
     batch_shapes = [autocov.shape[:-1]]
-    if noise is not None:
-        noise = check.float_array(noise, "noise")
-        if noise.shape[-1] != block_len:
-            raise ParameterError(f"noise.shape[-1] is {noise.shape[-1]}, but block_len={block_len}")
-        arrays.append(noise)
-        batch_shapes.append(noise.shape[:-1])
+    noise = _checked_noise(noise, block_len, arrays, batch_shapes)
     batch = _broadcast_batch(batch_shapes, "autocov and noise")
     if autocov.shape[-1] < block_len:
         raise ParameterError(
@@ -406,6 +396,22 @@ def _generator(rng):
     raise ParameterTypeError(
         f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}"
     )
+
+
+def _checked_noise(noise, block_len, arrays, batch_shapes):
+    """Validate an optional ``noise`` array of ``block_len`` samples per draw.
+
+    A given ``noise`` joins ``arrays`` and its batch shape ``batch_shapes``, so
+    that it is broadcast with the other inputs.
+    """
+    if noise is None:
+        return None
+    noise = check.float_array(noise, "noise")
+    if noise.shape[-1] != block_len:
+        raise ParameterError(f"noise.shape[-1] is {noise.shape[-1]}, but block_len={block_len}")
+    arrays.append(noise)
+    batch_shapes.append(noise.shape[:-1])
+    return noise
 
 
 def _broadcast_batch(shapes, names):
