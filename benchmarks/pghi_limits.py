@@ -33,7 +33,12 @@ and how accurate such steps must be (:func:`link_noise_report`).
 ``python benchmarks/pghi_limits.py --schemes`` spends the 16 iterations from
 the PGHI start on other projection schemes instead of fast Griffin-Lim
 (:func:`scheme_report`): RAAR (Luke 2005), RAAR for 8 iterations then fast
-Griffin-Lim for 8, and ADMM (Masuyama, Yatabe & Oikawa 2019).
+Griffin-Lim for 8, the difference map for 8 then fast Griffin-Lim for 8 (RAAR
+at beta 1 is the difference map at beta 1: the hybrid of Peer, Welker &
+Gerkmann 2022), ADMM (Masuyama, Yatabe & Oikawa 2019), and L-BFGS on the
+waveform (16 evaluations of the magnitude misfit and its gradient, each one
+STFT and one adjoint, the cost of a Griffin-Lim iteration; a last column
+gives it 100).
 """
 
 import heapq
@@ -573,6 +578,49 @@ def _admm(c, consistent, magnitude, n_iter):
     return magnitude(z)
 
 
+def _stft_adjoint(R, length):
+    """Adjoint of ``dsp.stft(x, n_fft=N_FFT, hop_length=HOP)`` (Hann, centred, zero padding).
+
+    Real inner product on the waveform, ``Re sum conj(R) C`` over the one-sided
+    bins on the STFT side; ``irfft`` doubles the inner bins as that needs.
+    """
+    pad = N_FFT // 2
+    window = np.hanning(N_FFT + 1)[:-1]
+    frames = np.fft.irfft(R.T, n=N_FFT, axis=1) * N_FFT * window
+    out = np.zeros(length + 2 * pad)
+    for j, frame in enumerate(frames):
+        out[j * HOP: j * HOP + N_FFT] += frame
+    return out[pad: pad + length]
+
+
+def _lbfgs(c, S, length, n_evaluations):
+    """L-BFGS on the waveform ``x`` minimising ``sum w (|STFT x| - S)**2``.
+
+    ``w`` counts the inner bins twice (the two-sided spectrum); the gradient is
+    ``2 Re STFT^H (C - S C / |C|)``. Each evaluation costs one STFT and one
+    adjoint, as one Griffin-Lim iteration does (quasi-Newton phase retrieval
+    as Decorsiere, Sondergaard, MacDonald & Dau invert spectrograms, IEEE/ACM
+    TASLP 23(1), 2015).
+    """
+    from scipy.optimize import minimize
+
+    from audiogp import dsp
+
+    weight = np.full((S.shape[0], 1), 2.0)
+    weight[0] = weight[-1] = 1.0
+
+    def misfit(x):
+        C = dsp.stft(x, n_fft=N_FFT, hop_length=HOP)
+        size = np.maximum(np.abs(C), 1e-300)
+        residual = C - S * C / size
+        return float(np.sum(weight * (size - S) ** 2)), 2 * _stft_adjoint(residual, length)
+
+    x0 = dsp.istft(c, hop_length=HOP, length=length).astype(np.float64)
+    result = minimize(misfit, x0, jac=True, method="L-BFGS-B",
+                      options={"maxfun": n_evaluations, "maxiter": n_evaluations})
+    return dsp.stft(result.x, n_fft=N_FFT, hop_length=HOP)
+
+
 def scheme_report(label, y, n_iter=16):
     """SC (dB) after ``n_iter`` iterations of each scheme from the PGHI start."""
     from audiogp import dsp
@@ -588,7 +636,11 @@ def scheme_report(label, y, n_iter=16):
         "RAAR 0.7": lambda: _raar(start, consistent, magnitude, n_iter, beta=0.7),
         f"RAAR {half} + GLA {n_iter - half}": lambda: _fgla(
             _raar(start, consistent, magnitude, half), consistent, magnitude, n_iter - half),
+        f"DM {half} + GLA {n_iter - half}": lambda: _fgla(
+            _raar(start, consistent, magnitude, half, beta=1.0), consistent, magnitude, n_iter - half),
         "ADMM": lambda: _admm(start, consistent, magnitude, n_iter),
+        "L-BFGS": lambda: _lbfgs(start, S, y.size, n_iter),
+        "L-BFGS, 100 evaluations": lambda: _lbfgs(start, S, y.size, 100),
     }
     cells = []
     for name, run in schemes.items():
