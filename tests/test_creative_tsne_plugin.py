@@ -14,7 +14,8 @@ import pytest
 
 pytest.importorskip("sklearn", reason="the t-SNE plugin needs scikit-learn, which the test extra brings through librosa")
 
-from plugin_install import install_plugin, run_python
+from plugin_install import install_plugin
+from plugin_install import run_python as run
 
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "audiogp-tsne"
 
@@ -22,10 +23,6 @@ PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "audiogp-tsne"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     return install_plugin("audiogp-tsne", tmp_path_factory.mktemp("tsne"))
-
-
-def run(*args, site, cwd=None, env=None):
-    return run_python(*args, site=site, cwd=cwd, env=env)
 
 
 def test_installed_plugin_is_listed_and_documented(site):

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from plugin_install import install_plugin, run_python
+from plugin_install import install_plugin
+from plugin_install import run_python as run
 
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "audiogp-yin"
 
@@ -21,10 +22,6 @@ PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "audiogp-yin"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     return install_plugin("audiogp-yin", tmp_path_factory.mktemp("yin"))
-
-
-def run(*args, site, cwd=None, env=None):
-    return run_python(*args, site=site, cwd=cwd, env=env)
 
 
 def test_installed_plugin_is_listed(site):
