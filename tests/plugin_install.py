@@ -15,7 +15,10 @@ PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
 
 
 def install_plugin(distribution, scratch):
-    """pip-install ``plugins/<distribution>`` into ``scratch/site``; return that folder."""
+    """pip-install ``plugins/<distribution>`` (or the folder ``distribution``) into ``scratch/site``.
+
+    Returns that folder.
+    """
     source = shutil.copytree(PLUGINS / distribution, Path(scratch) / "source")
     target = Path(scratch) / "site"
     result = subprocess.run(
