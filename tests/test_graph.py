@@ -49,7 +49,7 @@ FIVE_MISTAKES = spec(
 FIVE_PLACES = [("sftf", 1, "unknown node type 'sftf'", "Did you mean 'stft'?"),
                ("n_ftt", 1, "has no parameter or input 'n_ftt'", "Did you mean 'n_fft'?"),
                ("voice", 4, "gives Signal but input 'input' of istft takes ComplexSpectrogram", ""),
-               ("2.5", 1, "expected a number <= 1", "peak"),
+               ("2.5", 1, "expected a number > 0 and <= 1, got 2.5", "peak"),
                ("../../etc/x.png", 1, "leads outside the output folder", "")]
 
 

@@ -16,18 +16,121 @@ nodes, possibly running at the same time.
 
 Array layouts follow librosa: signals are ``(..., n_samples)`` with leading
 channel axes; spectrograms are ``(..., n_bins, n_frames)``.
+
+*Facts* are the plain settings a value carries (a signal's ``sr``, ``length``
+and ``channels``; a spectrogram's geometry): :meth:`Value.facts` gives them
+for a value, :meth:`Value.fact_names` names them for a type. Node types'
+``infer`` functions pass the same names along the graph before running, and
+their declared checks read them from the values when they run.
 """
 
+import dataclasses
+import typing
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping, Optional
+from typing import Any, ClassVar, Mapping, Optional
 
 import numpy as np
 
 __all__ = [
     "Value", "Signal", "StftGeometry", "MelBank", "ComplexSpectrogram", "MagnitudeSpectrogram",
     "MelSpectrogram", "DecibelSpectrogram", "MFCC", "Phase", "BlockPSD", "Metrics",
-    "BUILTIN_VALUE_TYPES",
+    "BUILTIN_VALUE_TYPES", "GEOMETRY_FACTS", "MEL_BANK_FACTS", "fact_names", "facts_of",
 ]
+
+#: The facts of a :class:`StftGeometry` (every value made by an STFT carries them).
+GEOMETRY_FACTS = ("sr", "n_fft", "hop_length", "win_length", "window", "center", "length")
+#: The facts of a :class:`MelBank` besides ``sr`` and ``n_fft``.
+MEL_BANK_FACTS = ("n_mels", "fmin", "fmax", "htk", "norm")
+
+_SCALARS = (bool, int, float, str, np.bool_, np.integer, np.floating)
+
+
+def _is_fact(value):
+    """Whether ``value`` is a plain setting: None, a scalar, or a tuple/list of those."""
+    if value is None or isinstance(value, _SCALARS):
+        return True
+    return isinstance(value, (tuple, list)) and all(_is_fact(v) for v in value)
+
+
+def _plain(value):
+    if isinstance(value, (np.bool_, np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, list):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _nested_dataclass(cls, name):
+    """The dataclass type field ``name`` of ``cls`` is annotated with (``Optional`` unwrapped), or None."""
+    try:
+        hint = typing.get_type_hints(cls).get(name)
+    except Exception:  # unresolvable string annotations: treat the field as plain
+        return None
+    candidates = typing.get_args(hint) if typing.get_origin(hint) is typing.Union else (hint,)
+    for candidate in candidates:
+        if isinstance(candidate, type) and dataclasses.is_dataclass(candidate):
+            return candidate
+    return None
+
+
+def fact_names(cls):
+    """The names of the facts a value of class ``cls`` carries on a graph edge.
+
+    ``cls.FACTS`` when the class declares it; otherwise its dataclass fields
+    (``attrs`` left out), with the fields of nested dataclasses (a
+    :class:`StftGeometry`) in place of the field holding them. A class that
+    is not a dataclass carries none.
+    """
+    declared = getattr(cls, "FACTS", None)
+    if declared is not None:
+        return tuple(declared)
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        return ()
+    names = []
+    for f in fields(cls):
+        if f.name == "attrs":
+            continue
+        nested = _nested_dataclass(cls, f.name)
+        for name in ([g.name for g in fields(nested)] if nested else [f.name]):
+            if name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def facts_of(value):
+    """The facts ``value`` carries: ``{name: setting}`` for each of its :func:`fact_names` that holds one.
+
+    A :class:`Value` gives its :meth:`Value.facts`; another dataclass its plain
+    fields (and those of nested dataclasses); anything else nothing. Settings
+    are plain Python (NumPy scalars become ``int``/``float``, lists tuples);
+    a fact holding an array is left out.
+    """
+    own = getattr(value, "facts", None)
+    if callable(own) and not isinstance(value, type):
+        return dict(own())
+    return _facts_from_fields(value, fact_names(type(value)))
+
+
+def _facts_from_fields(value, names):
+    """The facts ``names`` read from ``value``'s attributes, else from its nested dataclasses.
+
+    The first object that has the attribute decides: a setting is kept, an
+    array (or anything else that is not a plain setting) is left out.
+    """
+    holders = [value]
+    if dataclasses.is_dataclass(value):
+        holders += [getattr(value, f.name) for f in fields(value)
+                    if dataclasses.is_dataclass(getattr(value, f.name))
+                    and not isinstance(getattr(value, f.name), type)]
+    found = {}
+    for name in names:
+        holder = next((h for h in holders if hasattr(h, name)), None)
+        setting = getattr(holder, name) if holder is not None else None
+        if setting is not None and _is_fact(setting):  # None is "not known", as before running
+            found[name] = _plain(setting)
+    return found
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +139,26 @@ class Value:
 
     ``attrs`` is free-form metadata (JSON-able), for settings a producer wants
     to pass along that have no field of their own.
+
+    ``FACTS`` (a class attribute) names the facts values of the type carry;
+    left at None they are the dataclass fields (see :func:`fact_names`).
     """
+
+    FACTS: ClassVar[Optional[tuple]] = None
+
+    @classmethod
+    def fact_names(cls):
+        """The names of the facts values of this type carry (:func:`fact_names`)."""
+        return fact_names(cls)
+
+    def facts(self):
+        """``{name: setting}`` of the facts this value carries (see :func:`facts_of`).
+
+        The same names a node type's ``infer`` uses for this type before
+        running: ``sr``, ``length`` and ``channels`` of a :class:`Signal`, the
+        :class:`StftGeometry` fields of a spectrogram, and so on.
+        """
+        return _facts_from_fields(self, self.fact_names())
 
     def summary(self):
         """One line describing the value (shape, rate...) for logs and ``audiogp run``."""
@@ -70,9 +192,20 @@ class Signal(Value):
     sr: int
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
+    FACTS: ClassVar[tuple] = ("sr", "length", "channels")
+
     @property
     def n_samples(self):
         return int(self.y.shape[-1])
+
+    @property
+    def n_channels(self):
+        """Channels: 1 for a ``(n,)`` signal, the product of the leading axes otherwise."""
+        return int(np.prod(self.y.shape[:-1], dtype=np.int64)) if self.y.ndim > 1 else 1
+
+    def facts(self):
+        """``sr``, ``length`` (samples) and ``channels``."""
+        return {"sr": _plain(self.sr), "length": self.n_samples, "channels": self.n_channels}
 
     @property
     def duration(self):
@@ -140,6 +273,8 @@ class ComplexSpectrogram(Value):
     geometry: StftGeometry
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
+    FACTS: ClassVar[tuple] = GEOMETRY_FACTS
+
 
 @dataclass(frozen=True, eq=False)
 class MagnitudeSpectrogram(Value):
@@ -149,6 +284,8 @@ class MagnitudeSpectrogram(Value):
     geometry: StftGeometry
     power: float = 1.0
     attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    FACTS: ClassVar[tuple] = GEOMETRY_FACTS + ("power",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,6 +297,8 @@ class MelSpectrogram(Value):
     mel: MelBank
     power: float = 2.0
     attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    FACTS: ClassVar[tuple] = GEOMETRY_FACTS + MEL_BANK_FACTS + ("power",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,6 +331,18 @@ class DecibelSpectrogram(Value):
     mel: Optional[MelBank] = None
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
+    FACTS: ClassVar[tuple] = (GEOMETRY_FACTS + ("power", "ref", "amin", "top_db", "mel")
+                              + MEL_BANK_FACTS)
+
+    def facts(self):
+        """The geometry, the dB settings, ``mel`` (whether it is a log-mel spectrogram) and,
+        for a log-mel one, the filter bank."""
+        known = _facts_from_fields(self, GEOMETRY_FACTS + ("power", "ref", "amin", "top_db"))
+        known["mel"] = self.mel is not None
+        if self.mel is not None:
+            known.update(_facts_from_fields(self.mel, MEL_BANK_FACTS))
+        return known
+
 
 @dataclass(frozen=True, eq=False)
 class MFCC(Value):
@@ -205,9 +356,19 @@ class MFCC(Value):
     lifter: float = 0.0
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
+    FACTS: ClassVar[tuple] = GEOMETRY_FACTS + MEL_BANK_FACTS + ("n_mfcc", "dct_type", "lifter")
+
     @property
     def n_mfcc(self):
         return int(self.C.shape[-2])
+
+    def facts(self):
+        """The geometry, the filter bank (``norm`` is the bank's, not the DCT's), ``n_mfcc``,
+        ``dct_type`` and ``lifter``."""
+        known = _facts_from_fields(self.geometry, GEOMETRY_FACTS)
+        known.update(_facts_from_fields(self.mel, MEL_BANK_FACTS))
+        known.update(n_mfcc=self.n_mfcc, dct_type=_plain(self.dct_type), lifter=_plain(self.lifter))
+        return known
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,6 +378,8 @@ class Phase(Value):
     phase: np.ndarray
     geometry: StftGeometry
     attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    FACTS: ClassVar[tuple] = GEOMETRY_FACTS
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,6 +417,9 @@ class BlockPSD(Value):
     length: Optional[int] = None
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
+    FACTS: ClassVar[tuple] = ("sr", "block_length", "hop_length", "window", "scaling", "onesided",
+                              "length")
+
 
 @dataclass(frozen=True, eq=False)
 class Metrics(Value):
@@ -261,6 +427,8 @@ class Metrics(Value):
 
     values: Mapping[str, float]
     attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    FACTS: ClassVar[tuple] = ()
 
     def summary(self):
         listed = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"

@@ -41,6 +41,8 @@ class GraphNode:
     static : dict
         ``{output port: {attribute: value}}`` known before running (from the
         node type's ``infer``), e.g. a sample rate or an STFT geometry.
+    key_locations : dict
+        ``{key: Location}`` of every key the spec writes for the node.
     """
 
     name: str
@@ -52,6 +54,7 @@ class GraphNode:
     output_files: list = field(default_factory=list)  # (resolved path, spec path, as written)
     input_files: list = field(default_factory=list)   # (resolved path, spec path)
     static: dict = field(default_factory=dict)        # {output port: attributes} from infer
+    key_locations: dict = field(default_factory=dict)  # {key: Location} as written in the spec
 
     @property
     def dependencies(self):

@@ -23,10 +23,26 @@ __all__ = ["NodeFailed", "NodeRecord", "RunResult", "Reporter", "run_graph", "de
 
 
 class NodeFailed(UserError):
-    """A node stopped on a user error (bad input, a parameter that does not fit the data)."""
+    """A node stopped on a user error (bad input, a parameter that does not fit the data).
 
-    def __init__(self, node, type_name, location, message):
+    Attributes
+    ----------
+    node, type_name : str
+        The node and its node type.
+    location : Location
+        Where the node (or, for a declared check, the key at fault) is written.
+    key : str or None
+        The key a declared check named (``Mismatch.key``), else None.
+    reason : str
+        The message without the location.
+    """
+
+    def __init__(self, node, type_name, location, message, key=None):
         self.node = node
+        self.type_name = type_name
+        self.location = location
+        self.key = key
+        self.reason = message
         super().__init__(f"{location}: node {node!r} ({type_name}) failed: {message}")
 
 
@@ -245,6 +261,8 @@ class _Run:
                 continue
             values = [self.values[edge.node][edge.port] for edge in edges]
             inputs[port.name] = values if port.many else values[0]
+        if node.type.checks:
+            _run_checks(node, inputs)
         ctx = Context(name, seed=self.graph.seed, out_dir=self.graph.out_dir or Path("."),
                       force=self.force, progress=self.reporter.node_progress,
                       cancel_event=self.cancel, sources=node.sources)
@@ -290,7 +308,46 @@ class _Run:
             if not self.registry.is_instance(value, port.types):
                 raise TypeError(f"{where} returned {type(value).__name__} for output {port.name!r}, "
                                 f"declared as {port.type_label}")
+            if node.type.main_input() is not None:
+                _check_promised_facts(where, port.name, node.static.get(port.name, {}), value)
         return returned
+
+
+def _run_checks(node, inputs):
+    """A node type's declared checks, on the facts of the actual input values, before it runs."""
+    from audiogp.plugins.declarations import Facts, Mismatch
+
+    facts = {}
+    for port in node.type.inputs:
+        value = inputs[port.name]
+        facts[port.name] = ([Facts.of(v) for v in value] if port.many
+                            else Facts() if value is None else Facts.of(value))
+    for check in node.type.checks:
+        try:
+            check(dict(node.params), facts)
+        except Mismatch as error:
+            kind = "input" if node.type.input(error.key) is not None else "parameter"
+            location = node.key_locations.get(error.key, node.location)
+            raise NodeFailed(node.name, node.type.name, location, f"{kind} {error.key!r}: {error}",
+                             key=error.key) from None
+
+
+def _check_promised_facts(where, port, promised, value):
+    """A node passing facts on (plugin API 1.1) must return what validation told its readers."""
+    from audiogp.types import facts_of
+
+    actual = facts_of(value)
+    for name, expected in promised.items():
+        if name in actual and _fact_key(actual[name]) != _fact_key(expected):
+            raise TypeError(f"{where} returned {name}={actual[name]!r} on output {port!r}, but "
+                            f"before running it promised {name}={expected!r} (passed on from its "
+                            "input, or from its infer): the node changes that fact, so its infer "
+                            f"must say so ({{{port!r}: {{{name!r}: ...}}}}), or declare "
+                            "facts_from=None")
+
+
+def _fact_key(value):
+    return tuple(_fact_key(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 def _summary(value):

@@ -162,26 +162,44 @@ class _Checker:
     # -- static attributes --------------------------------------------------------------------
 
     def infer(self, graph_nodes, order):
-        """Run each node type's ``infer`` in dependency order; report the mismatches it raises."""
+        """Pass facts along the graph in dependency order: each node type's declared checks, its
+        ``infer``, and the facts of its main input; report the mismatches raised."""
         troubled = {p.node for p in self.problems}
         for name in order:
             node = graph_nodes[name]
-            if node.type.infer is None or name in troubled:
+            node_type = node.type
+            main = node_type.main_input()
+            if name in troubled or (node_type.infer is None and not node_type.checks and main is None):
                 continue
             inputs = {}
-            for port in node.type.inputs:
+            for port in node_type.inputs:
                 known = [self.facts(graph_nodes[e.node], e.port) for e in node.inputs.get(port.name, [])]
                 inputs[port.name] = known if port.many else (known[0] if known else Facts())
             try:
-                static = node.type.infer(dict(node.params), inputs) or {}
+                for check in node_type.checks:
+                    check(dict(node.params), inputs)
+                static = node_type.infer(dict(node.params), inputs) or {} if node_type.infer else {}
             except Mismatch as error:
                 self.problem(("nodes", name, error.key), str(error), node=name, key=error.key,
-                             key_kind="input" if node.type.input(error.key) else "parameter")
+                             key_kind="input" if node_type.input(error.key) else "parameter")
                 continue
             except ValueError as error:
                 self.problem(("nodes", name), str(error), node=name)
                 continue
             node.static = {port: dict(attributes) for port, attributes in static.items()}
+            if main is not None:
+                node.static = self.passed_on(node_type, inputs[main], node.static)
+
+    def passed_on(self, node_type, main_facts, static):
+        """Output facts of a node passing its main input's on: those each output's type carries,
+        updated by what ``infer`` said (a fact it set to None is dropped)."""
+        result = {}
+        for port in node_type.outputs:
+            carried = self.registry.fact_names(port.types)
+            facts = {k: v for k, v in main_facts.items() if carried is None or k in carried}
+            facts.update(static.get(port.name, {}))
+            result[port.name] = {k: v for k, v in facts.items() if v is not None}
+        return result
 
     @staticmethod
     def facts(source, port):
@@ -219,7 +237,10 @@ class _Checker:
             return None
         try:
             node_type = self.registry.node(use)
-        except KeyError:
+        except KeyError as error:
+            if getattr(error, "reason", ""):
+                self.problem(path + ("use",), error.reason, node=name)
+                return None
             known = list(self.registry.node_types)
             hint = self.registry.provider_hint(use)
             self.problem(path + ("use",), f"unknown node type {use!r}.{suggest(use, known)}"
@@ -234,6 +255,7 @@ class _Checker:
             if key == "use":
                 continue
             key_path = path + (key,)
+            node.key_locations[key] = self.spec.where(key_path)
             if node_type.input(key) is not None:
                 node.sources[key] = value
             elif node_type.param(key) is not None:
@@ -249,8 +271,11 @@ class _Checker:
             if param.required:
                 self.problem(path, f"missing required parameter {param.name!r} of {use} "
                              f"({param.doc or param.type_label})", node=name, key=param.name)
+            elif param.default is not None and {InputFile, OutputFile} & set(param.types):
+                self.check_param(node, param, param.default, path + (param.name,))
             else:
-                node.params[param.name] = param.default
+                # Checked when declared; a fresh copy, so that no run sees another's changes.
+                node.params[param.name] = param.check(param.default)
         for port in node_type.inputs:
             if port.name not in settings and not port.optional:
                 self.problem(path, f"missing input {port.name!r} of {use} ({port.type_label}"

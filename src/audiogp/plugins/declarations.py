@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Callable, Optional
 
-__all__ = ["KINDS", "REQUIRED", "InputFile", "OutputFile", "Param", "Port", "NodeType",
+__all__ = ["KINDS", "REQUIRED", "MAIN_INPUT", "InputFile", "OutputFile", "Param", "Port", "NodeType",
            "ValueType", "DeclarationError", "Facts", "Mismatch", "check_against", "type_name"]
 
 #: Node kinds; each has its ``register_*`` hook (see :mod:`audiogp.plugins.hookspecs`).
@@ -80,6 +80,13 @@ class Facts(dict):
     def __repr__(self):
         return f"Facts({dict.__repr__(self)}, types={self.types!r})"
 
+    @classmethod
+    def of(cls, value):
+        """The facts of an actual value, as a declared check sees them when the node runs."""
+        from audiogp.types import facts_of
+
+        return cls(facts_of(value), (type(value).__name__,))
+
 
 def check_against(params, known, names, what="the input"):
     """Raise :class:`Mismatch` for the first of ``names`` set in ``params`` that contradicts ``known``.
@@ -109,6 +116,19 @@ class _Required:
 
 #: Default of a parameter the spec must give.
 REQUIRED = _Required()
+
+
+class _MainInput:
+    def __repr__(self):
+        return "MAIN_INPUT"
+
+    def __reduce__(self):
+        return "MAIN_INPUT"
+
+
+#: Default of ``NodeType.facts_from``: the first input that is not ``many``, for node types
+#: registered through ``register_node_types`` (the per-kind hooks keep API 1.0's None).
+MAIN_INPUT = _MainInput()
 
 
 class InputFile(str):
@@ -242,6 +262,8 @@ class Param:
     choices: Optional[tuple] = None
     nullable: Optional[bool] = None
     suffixes: Optional[tuple] = None
+    #: Why the default does not fit the declaration (reported when a NodeType uses the parameter).
+    default_problem: Optional[str] = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -252,12 +274,26 @@ class Param:
                 raise DeclarationError(
                     f"parameter {self.name!r}: type {t!r} is not one of "
                     + ", ".join(getattr(p, "__name__", str(p)) for p in _PARAM_TYPES))
+        for bound in ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum"):
+            value = getattr(self, bound)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                      or value != value):
+                raise DeclarationError(f"parameter {self.name!r}: {bound} must be a number, "
+                                       f"got {value!r}")
         if self.choices is not None:
             object.__setattr__(self, "choices", tuple(self.choices))
         if self.suffixes is not None:
             object.__setattr__(self, "suffixes", tuple(x.lower() for x in self.suffixes))
         if self.nullable is None:
             object.__setattr__(self, "nullable", self.default is None)
+        if self.default is not REQUIRED:
+            # The function receives the default as it would receive the same value from a spec:
+            # checked, and converted (an int default of a float parameter arrives as a float).
+            try:
+                object.__setattr__(self, "default", self.check(self.default))
+            except ValueError as error:
+                object.__setattr__(self, "default_problem",
+                                   f"its default {self.default!r} does not fit its declaration: {error}")
 
     @property
     def required(self):
@@ -279,11 +315,16 @@ class Param:
             parts.append("ending in " + " or ".join(self.suffixes))
         if self.choices is not None:
             parts.append("one of " + ", ".join(repr(c) for c in self.choices))
-        for bound, symbol in ((self.minimum, ">="), (self.exclusive_minimum, ">"),
-                              (self.maximum, "<="), (self.exclusive_maximum, "<")):
-            if bound is not None:
-                parts.append(f"{symbol} {bound}")
+        if self.range_label():
+            parts.append(self.range_label())
         return ", ".join(parts)
+
+    def range_label(self):
+        """Every bound of a numeric parameter as text (``">= 1 and <= 64"``), or ``""``."""
+        bounds = [f"{symbol} {bound}" for bound, symbol in (
+            (self.minimum, ">="), (self.exclusive_minimum, ">"),
+            (self.maximum, "<="), (self.exclusive_maximum, "<")) if bound is not None]
+        return " and ".join(bounds)
 
     def check(self, value):
         """Return ``value`` converted for the function, or raise ``ValueError`` saying what is wrong.
@@ -302,7 +343,10 @@ class Param:
                 break
         if converted is None:
             constraint = self.constraint_label()
-            raise ValueError(f"expected {self._expected()}{', ' + constraint if constraint else ''}, "
+            expected = self._expected()
+            if float in self.types and _non_finite(value):
+                expected = expected.replace("a number", "a finite number", 1)
+            raise ValueError(f"expected {expected}{' ' + constraint if constraint else ''}, "
                              f"got {_show(value)}")
         original, value = value, converted[0]
         if self.choices is not None and value not in self.choices:
@@ -319,7 +363,8 @@ class Param:
                                       (self.maximum, lambda v, b: v <= b, "<="),
                                       (self.exclusive_maximum, lambda v, b: v < b, "<")):
                 if bound is not None and not ok(value, bound):
-                    raise ValueError(f"expected {self._expected()} {symbol} {bound}, got {original!r}")
+                    raise ValueError(f"expected {self._expected()} {self.range_label()}, "
+                                     f"got {original!r}")
         return value
 
     def _expected(self):
@@ -328,6 +373,11 @@ class Param:
         if self.types == (object,):
             return label
         return f"{article} {label}"
+
+
+def _non_finite(value):
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and not (value == value and abs(value) != float("inf")))
 
 
 def _show(value):
@@ -401,6 +451,22 @@ class NodeType:
         names, or ``"module:distribution"`` where the two differ
         (``"sklearn:scikit-learn"``). A spec using the node is refused when
         it is validated, before any work, if one is not installed.
+    facts_from : str or None
+        The input whose facts pass on to every output (each output keeps
+        those its value type carries; ``infer`` may add or override them, a
+        fact it sets to None is dropped). Left at its default
+        (:data:`MAIN_INPUT`), it is the first input that is not ``many`` for
+        node types registered through ``register_node_types``, and None
+        (no pass-through, as in plugin API 1.0) for those registered through
+        the per-kind hooks. None: no facts pass through.
+    checks : sequence of callables
+        ``check(params, inputs)``, each raising :class:`Mismatch` for a
+        contradiction between the node's keys and its inputs' facts. Each runs
+        when the spec is validated, with the facts known then (``infer``'s
+        :class:`Facts`; a fact not known is missing, which is no
+        contradiction), and again when the node runs, with the facts of the
+        actual input values, before the function is called: the check is
+        written once, and a mismatch is reported at the key either way.
     """
 
     name: str
@@ -414,6 +480,8 @@ class NodeType:
     parallel_safe: bool = True
     infer: Optional[Callable] = None
     requires: tuple = ()
+    facts_from: Any = MAIN_INPUT
+    checks: tuple = ()
 
     def __post_init__(self):
         where = f"node type {self.name!r}"
@@ -440,6 +508,19 @@ class NodeType:
         for port in self.outputs:
             if port.optional or port.many:
                 raise DeclarationError(f"{where}: output {port.name!r} cannot be optional or many")
+        for param in self.params:
+            if param.default_problem:
+                raise DeclarationError(f"{where}: parameter {param.name!r}: {param.default_problem}")
+        if callable(self.checks) or not all(callable(c) for c in self.checks):
+            raise DeclarationError(f"{where}: checks must be a sequence of functions "
+                                   f"check(params, inputs), got {self.checks!r}")
+        object.__setattr__(self, "checks", tuple(self.checks))
+        if self.facts_from is not None and self.facts_from is not MAIN_INPUT:
+            port = self.input(self.facts_from) if isinstance(self.facts_from, str) else None
+            if port is None or port.many:
+                names = ", ".join(p.name for p in self.inputs if not p.many) or "none"
+                raise DeclarationError(f"{where}: facts_from={self.facts_from!r} must name one of "
+                                       f"its inputs that is not many (inputs: {names}), or be None")
         seen = {}
         for group in ("inputs", "params"):
             for item in getattr(self, group):
@@ -490,6 +571,12 @@ class NodeType:
         if extra:
             raise DeclarationError(f"{where}: the function requires {', '.join(extra)}, "
                                    "which is neither an input nor a parameter")
+
+    def main_input(self):
+        """The input whose facts pass to the outputs (see ``facts_from``), or None."""
+        if self.facts_from is MAIN_INPUT:
+            return next((p.name for p in self.inputs if not p.many), None)
+        return self.facts_from
 
     def input(self, name):
         """The input :class:`Port` called ``name``, or None."""

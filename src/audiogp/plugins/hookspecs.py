@@ -9,14 +9,18 @@ each thing it provides, in the style of llm's and datasette's
     from audiogp.plugins import hookimpl
 
     @hookimpl
-    def register_analysis(register):
-        register(YIN)          # a NodeType
+    def register_node_types(register):
+        register(YIN)          # a NodeType(..., kind="analysis")
 
 A plugin implements only the hooks it needs. A misspelt hook name, or a
 hook whose argument is not called ``register``, is an error when the plugin
-loads. The node kind (``NodeType.kind``) is set by the hook a node type is
-registered through; the kinds only group node types in ``audiogp nodes``
-and the docs, they do not change how a node runs.
+loads. ``register_node_types`` (plugin API 1.1) takes node types of every
+kind, each naming its kind; the per-kind hooks (``register_analysis``...)
+of API 1.0 still work and set the kind themselves. The kinds only group
+node types in ``audiogp nodes`` and the docs, they do not change how a node
+runs. Every class a port names is registered as a value type with its node
+type, so ``register_value_types`` is only needed for types no port names
+by class (a ``ValueType`` imported lazily, a base class).
 
 See ``docs/plugins.md`` for a complete walk-through; a test keeps that file
 in step with the signatures here.
@@ -36,6 +40,19 @@ def register_value_types(register):
     without importing its module yet. Ports of node types name these types;
     a value type must be registered by some plugin before a port can use it.
     The built-in types are in :mod:`audiogp.types`.
+    """
+
+
+@hookspec
+def register_node_types(register):
+    """Register node types of any kind (plugin API 1.1).
+
+    Call ``register(node_type)`` with a :class:`~audiogp.plugins.NodeType`
+    that names its kind: ``NodeType(..., kind="analysis")``, one of
+    :data:`~audiogp.plugins.KINDS`. The classes its ports name are
+    registered as value types along with it. Node types registered here
+    pass the facts of their main input on to their outputs unless they say
+    otherwise (``NodeType.facts_from``).
     """
 
 

@@ -29,13 +29,14 @@ from audiogp.plugins.registry import (
     stage_value_type,
 )
 
-__all__ = ["get_registry", "load_registry", "NODE_HOOKS", "ENV_ALLOW_LIST"]
+__all__ = ["get_registry", "load_registry", "allow_list_from_env", "NODE_HOOKS", "ENV_ALLOW_LIST"]
 
 ENV_ALLOW_LIST = "AUDIOGP_PLUGINS"
 BUILTINS_ONLY = "builtin"
 
-#: Hooks that register node types, and the kind each gives them.
+#: Hooks that register node types, and the kind each gives them (None: the declaration's own).
 NODE_HOOKS = {
+    "register_node_types": None,
     "register_sources": "source",
     "register_sinks": "sink",
     "register_analysis": "analysis",
@@ -65,18 +66,23 @@ def allow_list_from_env():
     return set() if names == {BUILTINS_ONLY} else names - {BUILTINS_ONLY}
 
 
-def get_registry(*, builtins_only=False, allow=None, refresh=False):
+def get_registry(*, builtins_only=False, allow=None, refresh=False, plugin_modules=(),
+                 plugin_dirs=()):
     """The registry of loaded plugins (built once per set of options, then cached).
 
     Parameters
     ----------
     builtins_only : bool
-        Load no third-party plugin.
+        Load no installed third-party plugin.
     allow : iterable of str, optional
         Only these third-party plugins (distribution or entry-point names);
         default: ``AUDIOGP_PLUGINS`` if set, else all installed.
     refresh : bool
         Rebuild instead of returning the cached registry.
+    plugin_modules, plugin_dirs : sequence of str
+        Development plugins, as ``--plugin`` and ``--plugins-dir`` take them
+        (see :func:`audiogp.plugins.development.load_development_plugins`);
+        they load even with ``builtins_only``.
     """
     if builtins_only:
         allowed = frozenset()
@@ -85,13 +91,20 @@ def get_registry(*, builtins_only=False, allow=None, refresh=False):
     else:
         from_env = allow_list_from_env()
         allowed = None if from_env is None else frozenset(from_env)
+    key = (allowed, tuple(map(str, plugin_modules)), tuple(map(str, plugin_dirs)))
     with _cache_lock:
-        if refresh or allowed not in _cache:
-            _cache[allowed] = load_registry(allowed)
-        return _cache[allowed]
+        if refresh or key not in _cache:
+            development = ()
+            if plugin_modules or plugin_dirs:
+                from audiogp.plugins.development import load_development_plugins
+
+                development = load_development_plugins(plugin_modules, plugin_dirs)
+            _cache[key] = load_registry(allowed, development=development)
+        return _cache[key]
 
 
-def load_registry(allowed=None, *, builtin_modules=None, entry_points=None, plugins=()):
+def load_registry(allowed=None, *, builtin_modules=None, entry_points=None, plugins=(),
+                  development=()):
     """Build a fresh :class:`Registry`.
 
     Parameters
@@ -105,6 +118,10 @@ def load_registry(allowed=None, *, builtin_modules=None, entry_points=None, plug
     plugins : sequence of modules or objects
         Extra plugins registered in-process after the others (tests, notebooks);
         a failure in one is recorded like a third-party plugin's.
+    development : sequence of DevelopmentPlugin
+        Plugins loaded with ``--plugin`` / ``--plugins-dir``
+        (:mod:`audiogp.plugins.development`). An installed plugin whose module
+        is one of them is not loaded: the development copy replaces it.
     """
     from audiogp import builtin
 
@@ -120,9 +137,16 @@ def load_registry(allowed=None, *, builtin_modules=None, entry_points=None, plug
         _load(manager, registry, plugin, info, strict=True)
     if entry_points is None:
         entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+    # An installed plugin from the package being developed would import the development copy.
+    replaced = {plugin.name.split(".")[0]: plugin for plugin in development}
     for entry_point in sorted(entry_points, key=lambda e: e.name):
         distribution, dist_version = _distribution(entry_point)
         info = PluginInfo(name=entry_point.name, distribution=distribution, version=dist_version)
+        copy = replaced.get(entry_point.value.split(":")[0].strip().split(".")[0])
+        if copy is not None:
+            info.origin = f"replaced by the development copy ({copy.origin})"
+            registry.replaced.append(info)
+            continue
         if allowed is not None and not ({_normal(distribution), _normal(entry_point.name)} & allowed):
             registry.disabled.append(info)
             continue
@@ -133,9 +157,14 @@ def load_registry(allowed=None, *, builtin_modules=None, entry_points=None, plug
             registry.plugins.append(info)
             continue
         _load(manager, registry, plugin, info, strict=False)
+    for plugin in development:
+        info = PluginInfo(name=plugin.name, distribution="<development>", origin=plugin.origin)
+        _load(manager, registry, plugin.module, info, strict=False)
     for plugin in plugins:
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
-        info = PluginInfo(name=name, distribution="<in-process>", version="")
+        where = getattr(plugin, "__file__", None)
+        info = PluginInfo(name=name, distribution="<in-process>", version="",
+                          origin="in-process" + (f": {where}" if where else ""))
         _load(manager, registry, plugin, info, strict=False)
     registry.finish()
     return registry

@@ -3,9 +3,10 @@
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from audiogp.plugins.declarations import DeclarationError, NodeType, ValueType
+from audiogp.plugins.declarations import MAIN_INPUT, DeclarationError, NodeType, ValueType
 
-__all__ = ["PluginInfo", "Registry", "KNOWN_PROVIDERS", "UnknownNodeType"]
+__all__ = ["PluginInfo", "Registry", "KNOWN_PROVIDERS", "UnknownNodeType", "stage_node",
+           "stage_value_type", "stage_kernel"]
 
 #: Node types of plugin distributions published apart from audiogp, so that a spec using one
 #: that is not installed gets "pip install <distribution>" in its error.
@@ -15,7 +16,16 @@ KNOWN_PROVIDERS = {
 
 
 class UnknownNodeType(KeyError):
-    """Raised by :meth:`Registry.node` for a name no loaded plugin provides."""
+    """Raised by :meth:`Registry.node` for a name no loaded plugin provides.
+
+    ``reason`` says why when a plugin registered the name but it cannot be
+    used (a port naming a value type nobody registered); otherwise it is "".
+    """
+
+    def __init__(self, name, reason=""):
+        super().__init__(name)
+        self.name = name
+        self.reason = reason
 
 
 @dataclass
@@ -34,6 +44,10 @@ class PluginInfo:
         ``{"node types": [...], "value types": [...], "kernels": [...]}``.
     error : str or None
         Why the plugin could not be loaded, if it could not.
+    origin : str
+        For a plugin loaded for development (``--plugin``, ``--plugins-dir``,
+        ``plugins=`` in Python), how it was given and the file it came from;
+        ``""`` for built-ins and installed plugins.
     """
 
     name: str
@@ -42,6 +56,7 @@ class PluginInfo:
     builtin: bool = False
     provides: dict = field(default_factory=dict)
     error: Optional[str] = None
+    origin: str = ""
 
     @property
     def label(self):
@@ -64,9 +79,11 @@ class Registry:
     def __init__(self):
         self.plugins = []            # PluginInfo, in load order
         self.disabled = []           # PluginInfo of installed plugins not loaded (allow-list)
+        self.replaced = []           # PluginInfo of installed plugins replaced by a development copy
         self._nodes = {}             # name -> _Entry(NodeType)
         self._value_types = {}       # name -> _Entry(ValueType)
         self._kernels = {}           # name -> _Entry(kernel)
+        self._unavailable = {}       # node type name -> (PluginInfo, why it cannot be used)
         self.conflicts = {}          # ("node type" | "value type" | "kernel", name) -> [PluginInfo]
         self.problems = []           # (PluginInfo, message) for declarations dropped after loading
 
@@ -85,6 +102,8 @@ class Registry:
                 return
         tables = {"node type": self._nodes, "value type": self._value_types, "kernel": self._kernels}
         for what, name, item in registrations:
+            if what == "value type" and name in self._value_types:
+                continue  # the very same class again: registered before, or named by a port
             info.provides.setdefault(what + "s", []).append(name)
             key = (what, name)
             if key in self.conflicts:
@@ -93,21 +112,27 @@ class Registry:
             table = tables[what]
             if name in table:
                 previous = table[name]
-                if what == "value type":
-                    continue  # the very same class, registered again
                 self.conflicts[key] = [previous.plugin, info]
                 del table[name]
                 continue
             table[name] = _Entry(item, info)
 
     def finish(self):
-        """Drop node types whose ports name unregistered value types (a plugin bug, reported)."""
+        """Set aside node types whose ports name unregistered value types (a plugin bug, reported)."""
         for name, entry in list(self._nodes.items()):
-            unknown = sorted({t for port in entry.item.inputs + entry.item.outputs
-                              for t in port.types if t != "Any" and t not in self._value_types})
+            unknown = {}
+            for port in entry.item.inputs + entry.item.outputs:
+                for type_name in port.types:
+                    if type_name != "Any" and type_name not in self._value_types:
+                        unknown.setdefault(type_name, port.name)
             if unknown:
-                self.problems.append((entry.plugin, f"node type {name!r} uses unregistered value "
-                                      f"type(s) {', '.join(unknown)}; it is not available"))
+                named = ", ".join(f"{t!r} (port {port!r})" for t, port in sorted(unknown.items()))
+                reason = (f"node type {name!r} of {entry.plugin.distribution} ({entry.plugin.name}) "
+                          f"is unavailable: it names the value type{'s' if len(unknown) > 1 else ''} "
+                          f"{named}, which no loaded plugin registers; the plugin must register "
+                          "it (register_value_types), or name the class itself on the port")
+                self.problems.append((entry.plugin, reason))
+                self._unavailable[name] = (entry.plugin, reason)
                 del self._nodes[name]
 
     # -- queries ----------------------------------------------------------------------------
@@ -122,11 +147,21 @@ class Registry:
         try:
             return self._nodes[name].item
         except KeyError:
-            raise UnknownNodeType(name) from None
+            raise UnknownNodeType(name, self.unavailable_reason(name)) from None
 
     def node_plugin(self, name):
         """The :class:`PluginInfo` that provides node type ``name``."""
         return self._nodes[name].plugin
+
+    def unavailable_reason(self, name):
+        """Why node type ``name``, registered by a plugin, cannot be used; ``""`` if it was not."""
+        entry = self._unavailable.get(name)
+        return entry[1] if entry else ""
+
+    @property
+    def unavailable(self):
+        """``{name: reason}`` of node types registered but unusable, sorted by name."""
+        return {name: self._unavailable[name][1] for name in sorted(self._unavailable)}
 
     @property
     def value_types(self):
@@ -134,7 +169,31 @@ class Registry:
         return {name: self._value_types[name].item for name in sorted(self._value_types)}
 
     def value_type(self, name):
+        """The :class:`ValueType` called ``name``; raises KeyError."""
         return self._value_types[name].item
+
+    def value_type_plugin(self, name):
+        """The :class:`PluginInfo` that registered value type ``name``."""
+        return self._value_types[name].plugin
+
+    def fact_names(self, type_names):
+        """The facts outputs of the named value types carry (the union), or None if any is "Any".
+
+        A value type registered lazily (``"module:QualName"``) is imported here.
+        """
+        from audiogp.types import fact_names
+
+        names = []
+        for type_name in type_names:
+            entry = self._value_types.get(type_name)
+            if type_name == "Any" or entry is None:
+                return None
+            try:
+                cls = entry.item.resolve()
+            except Exception:  # a broken lazy type is reported when a value is checked
+                return None
+            names += [n for n in fact_names(cls) if n not in names]
+        return tuple(names)
 
     @property
     def kernels(self):
@@ -213,7 +272,12 @@ class Registry:
 
 
 def _same_class(value_type_a, value_type_b):
-    return value_type_a.cls == value_type_b.cls
+    """Whether two value types name one class (a class and its ``"module:QualName"`` alike)."""
+    return _class_path(value_type_a.cls) == _class_path(value_type_b.cls)
+
+
+def _class_path(cls):
+    return cls if isinstance(cls, str) else f"{cls.__module__}:{cls.__qualname__}"
 
 
 def _normal(distribution):
@@ -221,22 +285,56 @@ def _normal(distribution):
 
 
 def stage_node(hook_kind, node_type, staged):
-    """Check a node type passed to a ``register`` callback and stage it with its kind."""
+    """Check a node type passed to a ``register`` callback and stage it with its kind.
+
+    ``hook_kind`` is the kind a per-kind hook gives (``"analysis"``...), or
+    None for ``register_node_types``, where the declaration names its kind.
+    The per-kind hooks keep plugin API 1.0's behaviour: no facts pass through
+    unless ``facts_from`` names an input. Every class a port names is staged
+    as a value type too, so a plugin need not register its own types.
+    """
     if not isinstance(node_type, NodeType):
         raise DeclarationError(f"register() expects a NodeType, got {node_type!r}")
-    if node_type.kind is not None and node_type.kind != hook_kind:
-        raise DeclarationError(f"node type {node_type.name!r} declares kind {node_type.kind!r} but "
-                               f"is registered through the {hook_kind!r} hook")
+    if hook_kind is None:
+        if node_type.kind is None:
+            from audiogp.plugins.declarations import KINDS
+
+            raise DeclarationError(f"node type {node_type.name!r} is registered through "
+                                   "register_node_types, so it must say its kind: NodeType(..., "
+                                   f"kind=...), one of {', '.join(KINDS)}")
+        staged_type = node_type
+    else:
+        if node_type.kind is not None and node_type.kind != hook_kind:
+            raise DeclarationError(f"node type {node_type.name!r} declares kind {node_type.kind!r} "
+                                   f"but is registered through the {hook_kind!r} hook")
+        facts_from = None if node_type.facts_from is MAIN_INPUT else node_type.facts_from
+        staged_type = replace(node_type, kind=hook_kind, facts_from=facts_from)
     if any(what == "node type" and name == node_type.name for what, name, _ in staged):
         raise DeclarationError(f"node type {node_type.name!r} is registered twice by the same plugin")
-    staged.append(("node type", node_type.name, replace(node_type, kind=hook_kind)))
+    staged.append(("node type", node_type.name, staged_type))
+    for port in node_type.inputs + node_type.outputs:
+        for value_class in _classes(port.type):
+            stage_value_type(value_class, staged)
+
+
+def _classes(port_type):
+    if isinstance(port_type, (tuple, list)):
+        return [c for item in port_type for c in _classes(item)]
+    return [port_type] if isinstance(port_type, type) else []
 
 
 def stage_value_type(value_type, staged):
+    """Check a value type passed to ``register`` (a class or a :class:`ValueType`) and stage it."""
     if isinstance(value_type, type):
         value_type = ValueType.of(value_type)
     if not isinstance(value_type, ValueType):
         raise DeclarationError(f"register() expects a class or ValueType, got {value_type!r}")
+    for what, name, item in staged:
+        if what == "value type" and name == value_type.name:
+            if not _same_class(item, value_type):
+                raise DeclarationError(f"two classes are registered as the value type {name!r}: "
+                                       f"{_class_path(item.cls)} and {_class_path(value_type.cls)}")
+            return
     staged.append(("value type", value_type.name, value_type))
 
 
