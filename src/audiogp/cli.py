@@ -60,16 +60,38 @@ def build_parser():
     nodes = commands.add_parser("nodes", help="list node types, or document one",
                                 description="List the installed node types, or print the "
                                 "documentation of one.")
-    nodes.add_argument("name", nargs="?", help="node type to document")
+    nodes.add_argument("name", nargs="?", help="node type or value type to document")
     nodes.add_argument("--builtins-only", action="store_true", help="ignore third-party plugins")
+    _add_plugin_options(nodes)
     nodes.set_defaults(handler=_nodes)
 
     plugins = commands.add_parser("plugins", help="list installed plugins",
                                   description="List plugins: distribution, version, what each "
                                   "provides, and any that failed to load.")
     plugins.add_argument("--builtins-only", action="store_true", help="ignore third-party plugins")
+    _add_plugin_options(plugins)
     plugins.set_defaults(handler=_plugins)
+
+    new_plugin = commands.add_parser(
+        "new-plugin", help="write the skeleton of a plugin distribution",
+        description="Write audiogp-NAME/: a plugin distribution with one node type, a value "
+        "type, tests on audiogp.testing and a README, whose tests pass as written "
+        "(docs/plugins.md).")
+    new_plugin.add_argument("name", help="what the plugin is about: a lower-case Python "
+                            "identifier, e.g. loudness (gives audiogp-loudness, audiogp_loudness)")
+    new_plugin.add_argument("--dir", default=".", metavar="DIR",
+                            help="folder to write audiogp-NAME/ into (default: the current one)")
+    new_plugin.set_defaults(handler=_new_plugin)
     return parser
+
+
+def _add_plugin_options(parser):
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        dest="plugin_modules", help="also load this plugin module, not installed "
+                        "(a module name, or a .py file or package folder; repeatable)")
+    parser.add_argument("--plugins-dir", action="append", default=[], metavar="DIR",
+                        dest="plugin_dirs", help="also load every plugin module (*.py, packages) "
+                        "in DIR (repeatable)")
 
 
 def _add_spec_options(parser):
@@ -77,13 +99,21 @@ def _add_spec_options(parser):
                         dest="overrides", help="override a node's parameter or input (repeatable); "
                         "the value is read as YAML")
     parser.add_argument("--builtins-only", action="store_true",
-                        help="load no third-party plugin (also: AUDIOGP_PLUGINS=builtin)")
+                        help="load no installed third-party plugin (also: AUDIOGP_PLUGINS=builtin)")
+    _add_plugin_options(parser)
 
 
 def _registry(args, *, warn=True):
     from audiogp.plugins import get_registry
 
-    registry = get_registry(builtins_only=args.builtins_only)
+    registry = get_registry(builtins_only=args.builtins_only, plugin_modules=args.plugin_modules,
+                            plugin_dirs=args.plugin_dirs)
+    asked_for = [info for info in registry.broken if info.distribution == "<development>"]
+    if asked_for and warn:
+        from audiogp.errors import UserError
+
+        raise UserError("; ".join(f"plugin {info.name} ({info.origin}) failed to load: {info.error}"
+                                  for info in asked_for))
     if warn:
         for info in registry.broken:
             print(f"audiogp: warning: plugin {info.name} from {info.label} failed to load "
@@ -135,6 +165,15 @@ def _plugins(args):
     from audiogp.plugins import describe
 
     print(describe.plugin_list(_registry(args, warn=False)))
+    return EXIT_OK
+
+
+def _new_plugin(args):
+    from audiogp.plugins.skeleton import write_skeleton
+
+    folder = write_skeleton(args.name, args.dir)
+    print(f"wrote {folder}: pip install -e '{folder}[test]' then pytest {folder / 'tests'}; "
+          f"or without installing: audiogp nodes --plugin {folder / 'src' / folder.name.replace('-', '_')}")
     return EXIT_OK
 
 

@@ -62,26 +62,43 @@ def _plain(value):
     return value
 
 
+def _hint(cls, name):
+    """The resolved annotation of field ``name`` of ``cls``; ``Any`` when it cannot be resolved."""
+    try:
+        return typing.get_type_hints(cls).get(name, Any)
+    except Exception:  # an annotation naming what the module cannot resolve: take it as plain
+        return Any
+
+
+def _alternatives(hint):
+    return typing.get_args(hint) if typing.get_origin(hint) is typing.Union else (hint,)
+
+
 def _nested_dataclass(cls, name):
     """The dataclass type field ``name`` of ``cls`` is annotated with (``Optional`` unwrapped), or None."""
-    try:
-        hint = typing.get_type_hints(cls).get(name)
-    except Exception:  # unresolvable string annotations: treat the field as plain
-        return None
-    candidates = typing.get_args(hint) if typing.get_origin(hint) is typing.Union else (hint,)
-    for candidate in candidates:
+    for candidate in _alternatives(_hint(cls, name)):
         if isinstance(candidate, type) and dataclasses.is_dataclass(candidate):
             return candidate
     return None
+
+
+_PLAIN_HINTS = (Any, int, float, str, bool, tuple, type(None))
+
+
+def _plain_hint(hint):
+    """Whether a field annotated ``hint`` holds a plain setting (a number, a string, a tuple...)."""
+    return all(a in _PLAIN_HINTS or typing.get_origin(a) in (tuple, typing.Literal)
+               for a in _alternatives(hint))
 
 
 def fact_names(cls):
     """The names of the facts a value of class ``cls`` carries on a graph edge.
 
     ``cls.FACTS`` when the class declares it; otherwise its dataclass fields
-    (``attrs`` left out), with the fields of nested dataclasses (a
-    :class:`StftGeometry`) in place of the field holding them. A class that
-    is not a dataclass carries none.
+    annotated as plain settings (numbers, strings, booleans, tuples, ``Any``;
+    not arrays or mappings), with the fields of nested dataclasses (a
+    :class:`StftGeometry`) in place of the field holding them. A class that is
+    not a dataclass carries none.
     """
     declared = getattr(cls, "FACTS", None)
     if declared is not None:
@@ -93,9 +110,11 @@ def fact_names(cls):
         if f.name == "attrs":
             continue
         nested = _nested_dataclass(cls, f.name)
-        for name in ([g.name for g in fields(nested)] if nested else [f.name]):
-            if name not in names:
-                names.append(name)
+        if nested is not None:
+            candidates = list(fact_names(nested))
+        else:
+            candidates = [f.name] if _plain_hint(_hint(cls, f.name)) else []
+        names += [name for name in candidates if name not in names]
     return tuple(names)
 
 
