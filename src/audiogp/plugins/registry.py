@@ -273,7 +273,10 @@ class Registry:
 
 def _same_class(value_type_a, value_type_b):
     """Whether two value types name one class (a class and its ``"module:QualName"`` alike)."""
-    return _class_path(value_type_a.cls) == _class_path(value_type_b.cls)
+    a, b = value_type_a.cls, value_type_b.cls
+    if isinstance(a, type) and isinstance(b, type):
+        return a is b
+    return _class_path(a) == _class_path(b)
 
 
 def _class_path(cls):
