@@ -19,7 +19,8 @@ def install_plugin(distribution, scratch):
 
     Returns that folder.
     """
-    source = shutil.copytree(PLUGINS / distribution, Path(scratch) / "source")
+    source = shutil.copytree(PLUGINS / distribution, Path(scratch) / "source",
+                             ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
     target = Path(scratch) / "site"
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",

@@ -53,8 +53,8 @@ def load_development_plugins(modules=(), dirs=()):
     modules : sequence of str
         Each an importable module name (``audiogp_lpc``), or the path of a
         ``.py`` file or of a package folder. A name that is not importable is
-        also looked for in the current folder, as ``NAME.py``, ``NAME/`` or
-        ``src/NAME/`` (a plugin distribution being worked on).
+        also looked for in the current folder, as ``NAME.py``, ``NAME/``,
+        ``src/NAME.py`` or ``src/NAME/`` (a plugin distribution being worked on).
     dirs : sequence of path-like
         Folders whose ``*.py`` files and package folders are each a plugin
         (names starting with ``_`` or ``.`` are skipped).
@@ -115,7 +115,7 @@ def _import_named(text):
         if local is None:
             raise PluginLoadError(
                 f"--plugin {text}: no module {text!r} is importable, and there is no {text}.py, "
-                f"{text}/ or src/{text}/ in the current folder ({Path.cwd()}); give an importable "
+                f"{text}/, src/{text}.py or src/{text}/ in the current folder ({Path.cwd()}); give an importable "
                 "module name or the path of a .py file or package folder") from None
         module = _import_path(local, f"--plugin {text}")
     except Exception as error:  # the plugin's own code failed: say where
@@ -126,7 +126,7 @@ def _import_named(text):
 def _local_copy(name):
     if "." in name:
         return None
-    for candidate in (Path(f"{name}.py"), Path(name), Path("src") / name):
+    for candidate in (Path(f"{name}.py"), Path(name), Path("src") / f"{name}.py", Path("src") / name):
         if candidate.is_file() or (candidate / "__init__.py").is_file():
             return candidate
     return None
