@@ -56,21 +56,35 @@ def test_bad_parameters_are_named(kwargs, word):
         yin(harmonic(200.0, 0.2), sr=SR, **kwargs)
 
 
-def test_node_runs_in_a_spec(tmp_path):
-    from audiogp import graph
-    from audiogp.plugins.manager import load_registry
-
-    import audiogp_yin
-
-    registry = load_registry(set(), plugins=[audiogp_yin])
-    result = graph.run_text("""
+SPEC = """
 audiogp: 1
 nodes:
-  tone:  {use: example, name: chirp, duration: 0.5}
-  pitch: {use: yin, input: tone, fmin: 60, fmax: 1000}
-""", out_dir=tmp_path, registry=registry)
-    track = result.values["pitch"]["f0"]
+  tone:  {use: example, name: chirp, sr: 16000, duration: 0.5}
+  pitch: {use: yin, input: tone, fmin: 60, fmax: 1000, frame_length: 1024}
+"""
+
+
+def test_node_runs_in_a_spec(spec_runner):
+    import audiogp_yin
+
+    run = spec_runner.run(SPEC)
+    track = run["pitch.f0"]
     assert isinstance(track, audiogp_yin.PitchTrack)
-    assert track.f0.shape == track.times.shape
-    stats = result.values["pitch"]["stats"].values
+    np.testing.assert_array_equal(track.f0, yin(run["tone"].y, fmin=60, fmax=1000, sr=16000,
+                                                frame_length=1024))
+    assert track.f0.shape == track.times.shape and track.hop_length == 256
+    stats = run["pitch.stats"].values
     assert stats["f0_min_hz"] <= stats["f0_median_hz"] <= stats["f0_max_hz"]
+    # Known before running, for the nodes that read the track: the rate and the hop.
+    assert run.facts("pitch.f0") == {"sr": 16000, "hop_length": 256}
+
+
+@pytest.mark.parametrize("change, key, words", [
+    ("fmax: 1000", "fmax", "fmax=9000.0 is above the Nyquist frequency sr/2 = 8000.0 Hz"),
+    ("frame_length: 1024", "frame_length", "lag range"),
+    ("fmin: 60", "fmax", "need 0 < fmin < fmax"),
+])
+def test_search_settings_are_refused_before_running_at_their_key(spec_runner, change, key, words):
+    replacement = {"fmax": "fmax: 9000", "frame_length": "frame_length: 32",
+                   "fmin": "fmin: 2000"}[change.split(":")[0]]
+    spec_runner.fails(SPEC.replace(change, replacement), node="pitch", key=key, match=words)

@@ -36,6 +36,7 @@ def reorder_frames_tsne(ctx, *, input, n_mels, fmin, fmax, normalize_volume,
 
 REORDER_FRAMES_TSNE = NodeType(
     name="reorder_frames_tsne",
+    kind="transform",
     requires=("sklearn:scikit-learn",),
     function=reorder_frames_tsne,
     details="van der Maaten & Hinton 2008 through scikit-learn; the t-SNE counterpart of the "
@@ -52,11 +53,10 @@ REORDER_FRAMES_TSNE = NodeType(
         Param("perplexity", float, 30.0, "t-SNE perplexity (capped at n_frames - 1)",
               exclusive_minimum=0),
     ],
-    # Reordering frames keeps the spectrogram's geometry: pass its facts on.
-    infer=lambda params, inputs: {"spectrogram": dict(inputs.get("input") or {})},
+    # Reordering frames keeps the spectrogram's geometry: its facts pass on from the input.
 )
 
 
 @hookimpl
-def register_transforms(register):
+def register_node_types(register):
     register(REORDER_FRAMES_TSNE)

@@ -1,9 +1,10 @@
 """audiogp-yin: the ``yin`` node type, a YIN f0 estimator, as a third-party audiogp plugin.
 
 Installed, it is found through the entry point ``yin = "audiogp_yin"`` of the
-group ``audiogp`` (see pyproject.toml); audiogp then calls the hooks below.
+group ``audiogp`` (see pyproject.toml); audiogp then calls the hook below.
 The algorithm lives in :mod:`audiogp_yin.yin` (numpy in, numpy out); the
-node only adapts it.
+node only adapts it. Written against plugin API 1.1: one hook registers the
+node type, and :class:`PitchTrack` with it (its output port names the class).
 """
 
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from audiogp.plugins import NodeType, Param, Port, hookimpl
+from audiogp.plugins import Mismatch, NodeType, Param, Port, hookimpl
 from audiogp.types import Metrics, Signal, Value
 
 __version__ = "0.1.0"
@@ -54,8 +55,23 @@ def yin_node(ctx, *, input, fmin, fmax, frame_length, win_length, hop_length, tr
     return {"f0": PitchTrack(f0, times, input.sr, hop), "stats": Metrics(stats)}
 
 
+def search_range_fits(params, inputs):
+    """fmin, fmax and the frame give a usable lag range at the input's rate (the library's rule)."""
+    from audiogp_yin.yin import YinSettingError, lag_range
+
+    sr = inputs["input"].get("sr")
+    if sr is None:
+        return  # not known before running: checked again, on the signal, when the node runs
+    try:
+        lag_range(sr=sr, fmin=params["fmin"], fmax=params["fmax"],
+                  frame_length=params["frame_length"], win_length=params["win_length"])
+    except YinSettingError as error:
+        raise Mismatch(error.parameter, str(error)) from None
+
+
 YIN = NodeType(
     name="yin",
+    kind="analysis",
     function=yin_node,
     inputs=[Port("input", Signal, "the signal (speech or a monophonic instrument)")],
     outputs=[Port("f0", PitchTrack, "f0 per frame, Hz"),
@@ -72,14 +88,13 @@ YIN = NodeType(
               exclusive_minimum=0),
         Param("center", bool, True, "centre each frame's window on t * hop_length"),
     ],
+    checks=[search_range_fits],
+    # sr passes on from the signal to the track; the hop is the node's.
+    infer=lambda params, inputs: {"f0": {"hop_length": params["hop_length"]
+                                         or params["frame_length"] // 4}},
 )
 
 
 @hookimpl
-def register_value_types(register):
-    register(PitchTrack)
-
-
-@hookimpl
-def register_analysis(register):
+def register_node_types(register):
     register(YIN)

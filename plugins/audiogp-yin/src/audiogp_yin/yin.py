@@ -14,7 +14,15 @@ import numpy as np
 
 from audiogp.errors import ParameterError
 
-__all__ = ["yin"]
+__all__ = ["yin", "lag_range", "YinSettingError"]
+
+
+class YinSettingError(ParameterError):
+    """A setting of :func:`yin` that cannot work; ``parameter`` names the one to change."""
+
+    def __init__(self, parameter, message):
+        super().__init__(message)
+        self.parameter = parameter
 
 # Correlation and energy terms smaller than this are FFT rounding noise: treat them as 0
 # so that silent frames do not pick a period from noise.
@@ -63,19 +71,10 @@ def yin(y, *, fmin, fmax, sr=22050, frame_length=2048, win_length=None, hop_leng
     frame_length = int(frame_length)
     win_length = frame_length // 2 if win_length is None else int(win_length)
     hop_length = frame_length // 4 if hop_length is None else int(hop_length)
-    if not 0 < fmin < fmax <= sr / 2:
-        raise ParameterError(f"need 0 < fmin < fmax <= sr/2, got fmin={fmin}, fmax={fmax}, sr={sr}")
-    if not 0 < win_length < frame_length:
-        raise ParameterError(f"win_length={win_length} must be in (0, frame_length={frame_length})")
     if hop_length < 1:
-        raise ParameterError(f"hop_length={hop_length} must be >= 1")
-    min_period = int(np.floor(sr / fmax))
-    max_period = min(int(np.ceil(sr / fmin)), frame_length - win_length - 1)
-    if max_period - min_period < 2:
-        raise ParameterError(
-            f"the lag range [{min_period}, {max_period}] samples is too short: lower fmin, raise "
-            f"fmax, or use a longer frame_length (the longest period is frame_length - "
-            f"win_length - 1 = {frame_length - win_length - 1})")
+        raise YinSettingError("hop_length", f"hop_length={hop_length} must be >= 1")
+    min_period, max_period = lag_range(sr=sr, fmin=fmin, fmax=fmax, frame_length=frame_length,
+                                       win_length=win_length)
     if center:
         # The difference function integrates frame samples 1..win_length (eq. 6 of the paper);
         # centre that window, not the whole frame, on t * hop_length.
@@ -92,6 +91,34 @@ def yin(y, *, fmin, fmax, sr=22050, frame_length=2048, win_length=None, hop_leng
     lag_index = _choose_lag(normalised, trough_threshold)
     shift = np.take_along_axis(shifts, lag_index[..., None], axis=-1)[..., 0]
     return sr / (min_period + lag_index + shift)
+
+
+def lag_range(*, sr, fmin, fmax, frame_length=2048, win_length=None):
+    """The periods searched, ``(shortest, longest)`` in samples, or :class:`YinSettingError`.
+
+    ``0 < fmin < fmax <= sr / 2`` and ``0 < win_length < frame_length``
+    (default ``frame_length // 2``) are required, and the range must hold at
+    least three lags; the longest period is also bounded by the frame,
+    ``frame_length - win_length - 1``.
+    """
+    win_length = frame_length // 2 if win_length is None else int(win_length)
+    if not 0 < fmin < fmax:
+        raise YinSettingError("fmax", f"need 0 < fmin < fmax, got fmin={fmin}, fmax={fmax}")
+    if fmax > sr / 2:
+        raise YinSettingError("fmax", f"fmax={fmax} is above the Nyquist frequency sr/2 = "
+                                      f"{sr / 2} Hz of the signal at {sr} Hz")
+    if not 0 < win_length < frame_length:
+        raise YinSettingError("win_length", f"win_length={win_length} must be in "
+                                            f"(0, frame_length={frame_length})")
+    min_period = int(np.floor(sr / fmax))
+    max_period = min(int(np.ceil(sr / fmin)), frame_length - win_length - 1)
+    if max_period - min_period < 2:
+        raise YinSettingError(
+            "frame_length",
+            f"the lag range [{min_period}, {max_period}] samples is too short: lower fmin, raise "
+            f"fmax, or use a longer frame_length (the longest period is frame_length - "
+            f"win_length - 1 = {frame_length - win_length - 1})")
+    return min_period, max_period
 
 
 def _normalised_difference(frames, win_length, min_period, max_period):
