@@ -1,7 +1,10 @@
 """audiogp-lpc: linear prediction per frame (``lpc``) and all-pole resynthesis (``lpc_synthesis``).
 
 The algorithms are in :mod:`audiogp_lpc.lpc` (numpy in, numpy out); the node
-types only adapt them. :class:`LpcCoefficients` carries the model on edges.
+types only adapt them. :class:`LpcCoefficients` carries the model on edges,
+registered with the node types whose ports name it. Written from
+docs/plugins.md (plugin API 1.1): one hook, facts passed on from the main
+input, each check declared once.
 """
 
 from dataclasses import dataclass, field
@@ -9,7 +12,6 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from audiogp.errors import ParameterError
 from audiogp.plugins import Mismatch, NodeType, Param, Port, hookimpl
 from audiogp.types import Signal, Value
 
@@ -50,31 +52,23 @@ class LpcCoefficients(Value):
 
 def lpc(ctx, *, input, order, frame_length, hop_length, window):
     """Linear-prediction coefficients of each frame (autocorrelation method, Makhoul 1975)."""
-    from audiogp_lpc.lpc import LpcSettingError, check_settings, lpc_frames
+    from audiogp_lpc.lpc import lpc_frames
 
-    try:
-        check_settings(order=order, frame_length=frame_length, hop_length=hop_length,
-                       n_samples=input.n_samples)
-    except LpcSettingError as error:
-        raise ParameterError(str(error)) from None
     a, gain = lpc_frames(input.y, order=order, frame_length=frame_length, hop_length=hop_length,
                          window=window)
     return LpcCoefficients(a, gain, input.sr, order, frame_length, hop_length, window,
                            input.n_samples)
 
 
-def infer_lpc(params, inputs):
+def settings_fit_the_signal(params, inputs):
+    """order < frame_length, hop_length <= frame_length, frame_length <= the signal's length."""
     from audiogp_lpc.lpc import LpcSettingError, check_settings
 
-    source = inputs["input"]
     try:
         check_settings(order=params["order"], frame_length=params["frame_length"],
-                       hop_length=params["hop_length"], n_samples=source.get("length"))
+                       hop_length=params["hop_length"], n_samples=inputs["input"].get("length"))
     except LpcSettingError as error:
         raise Mismatch(error.parameter, str(error)) from None
-    return {"coefficients": {"sr": source.get("sr"), "length": source.get("length"),
-                             "order": params["order"], "frame_length": params["frame_length"],
-                             "hop_length": params["hop_length"], "window": params["window"]}}
 
 
 def lpc_synthesis(ctx, *, coefficients, excitation):
@@ -84,12 +78,6 @@ def lpc_synthesis(ctx, *, coefficients, excitation):
     if excitation is None:
         source = ctx.rng.standard_normal(coefficients.length)
     else:
-        if excitation.sr != coefficients.sr:
-            raise ParameterError(f"the excitation is at {excitation.sr} Hz but the coefficients "
-                                 f"at {coefficients.sr} Hz")
-        if excitation.n_samples < coefficients.length:
-            raise ParameterError(f"the excitation has {excitation.n_samples} samples, fewer than "
-                                 f"the {coefficients.length} of the analysed signal")
         source = excitation.y[..., : coefficients.length]
         rms = np.sqrt(np.mean(np.square(source, dtype=np.float64)))
         source = source / rms if rms > 0 else source
@@ -98,7 +86,8 @@ def lpc_synthesis(ctx, *, coefficients, excitation):
     return Signal(y, coefficients.sr)
 
 
-def infer_lpc_synthesis(params, inputs):
+def excitation_fits(params, inputs):
+    """The excitation has the coefficients' rate and at least the analysed signal's length."""
     model, excitation = inputs["coefficients"], inputs["excitation"]
     if None not in (model.get("sr"), excitation.get("sr")) and model["sr"] != excitation["sr"]:
         raise Mismatch("excitation", f"the excitation is at {excitation['sr']} Hz but the "
@@ -107,11 +96,11 @@ def infer_lpc_synthesis(params, inputs):
             and excitation["length"] < model["length"]:
         raise Mismatch("excitation", f"the excitation has {excitation['length']} samples, fewer "
                                      f"than the {model['length']} of the analysed signal")
-    return {"signal": {"sr": model.get("sr"), "length": model.get("length")}}
 
 
 LPC = NodeType(
     name="lpc",
+    kind="analysis",
     function=lpc,
     inputs=[Port("input", Signal, "the signal (speech, an instrument)")],
     outputs=[Port("coefficients", LpcCoefficients, "the all-pole model of each frame")],
@@ -122,30 +111,25 @@ LPC = NodeType(
         Param("hop_length", int, 128, "samples between frame centres", minimum=1),
         Param("window", str, "hann", "analysis window (scipy.signal.get_window names)"),
     ],
-    infer=infer_lpc,
+    checks=[settings_fit_the_signal],
+    # sr and length pass on from the signal; the frame settings are the node's own.
+    infer=lambda params, inputs: {"coefficients": {
+        k: params[k] for k in ("order", "frame_length", "hop_length", "window")}},
 )
 
 LPC_SYNTHESIS = NodeType(
     name="lpc_synthesis",
+    kind="synthesis",
     function=lpc_synthesis,
     inputs=[Port("coefficients", LpcCoefficients, "the all-pole models"),
             Port("excitation", Signal, "the source (default: white noise from the run's seed), "
                  "scaled to unit RMS", optional=True)],
     outputs=[Port("signal", Signal, "the resynthesis, as long as the analysed signal")],
-    infer=infer_lpc_synthesis,
+    checks=[excitation_fits],
 )
 
 
 @hookimpl
-def register_value_types(register):
-    register(LpcCoefficients)
-
-
-@hookimpl
-def register_analysis(register):
+def register_node_types(register):
     register(LPC)
-
-
-@hookimpl
-def register_synthesis(register):
     register(LPC_SYNTHESIS)

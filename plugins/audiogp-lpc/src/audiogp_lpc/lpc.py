@@ -117,7 +117,8 @@ def allpole_synthesis(a, gain, excitation, *, hop_length):
         synthesis). Broadcast against the leading axes of ``a``.
     hop_length : int
         Samples per frame: sample ``n`` is shaped by the frame centred
-        nearest to it, ``round(n / hop_length)``.
+        nearest to it, ``round(n / hop_length)`` (the last frame for the
+        samples past its centre).
 
     Returns
     -------
@@ -148,8 +149,8 @@ def allpole_synthesis(a, gain, excitation, *, hop_length):
     out = np.empty(source.shape)
     order = a.shape[-1]
     # Segment t holds the samples nearest frame t's centre.
-    edges = np.clip((np.arange(frames + 1) - 0.5) * hop_length, 0, n).round().astype(int)
-    edges[0] = 0
+    edges = np.clip(np.ceil((np.arange(frames + 1) - 0.5) * hop_length), 0, n).astype(int)
+    edges[0], edges[-1] = 0, n
     for row in range(source.shape[0]):
         # The state is kept as the last `order` outputs, so that a change of filter between
         # segments continues the same output (direct form, not lfilter's transposed state).
