@@ -279,9 +279,9 @@ SAVE_ARRAYS = NodeType(
     name="save_arrays",
     function=save_arrays,
     inputs=[Port("input", "Any", "values to save (one or a list)", many=True)],
-    params=[Param("path", OutputFile, doc="output .npz (every array and setting of every input, "
-                  "named <source>_<field>) or .npy (the main array of one input)",
-                  suffixes=(".npz", ".npy"))],
+    params=[Param("path", OutputFile, doc="output .npz (every array and setting: named <field> "
+                  "for one input, <source>_<field> for several) or .npy (the main array of one "
+                  "input)", suffixes=(".npz", ".npy"))],
 )
 
 
