@@ -106,29 +106,25 @@ def check_against(params, known, names, what="the input"):
                                  f"{name} out to use the input's")
 
 
-class _Required:
+class _Sentinel:
+    """A named marker value that pickles as the module attribute of its name."""
+
+    def __init__(self, name):
+        self._name = name
+
     def __repr__(self):
-        return "REQUIRED"
+        return self._name
 
     def __reduce__(self):
-        return "REQUIRED"
+        return self._name
 
 
 #: Default of a parameter the spec must give.
-REQUIRED = _Required()
-
-
-class _MainInput:
-    def __repr__(self):
-        return "MAIN_INPUT"
-
-    def __reduce__(self):
-        return "MAIN_INPUT"
-
+REQUIRED = _Sentinel("REQUIRED")
 
 #: Default of ``NodeType.facts_from``: the first input that is not ``many``, for node types
 #: registered through ``register_node_types`` (the per-kind hooks keep API 1.0's None).
-MAIN_INPUT = _MainInput()
+MAIN_INPUT = _Sentinel("MAIN_INPUT")
 
 
 class InputFile(str):
