@@ -423,3 +423,14 @@ def test_the_facts_of_built_in_values_are_their_settings():
     assert Metrics({"a": 1.0}).facts() == {}
     assert Levels(np.zeros(3), 8000, 80).facts() == {"sr": 8000, "hop_length": 80}
     assert Levels.fact_names() == ("sr", "hop_length")
+
+
+def test_a_mismatch_on_a_defaulted_key_points_at_the_node_and_names_the_key():
+    registry = only_loaded(plugin(FRAMED))
+    text = "audiogp: 1\nnodes:\n  v: {use: example, sr: 8000, duration: 0.01}\n  f: {use: framed, input: v}\n"
+    with pytest.raises(SpecError) as caught:
+        graph.check(parse_spec(text), registry=registry)
+    (problem,) = caught.value.problems
+    # frame is left at its default 256 > 80 samples: no place of its own, so the node's mapping.
+    assert (problem.key, problem.location.line, problem.location.column) == ("frame", 4, 6)
+    assert str(problem).startswith("<string>:4:6: node 'f', parameter 'frame': frame=256")
