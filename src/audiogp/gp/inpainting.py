@@ -298,6 +298,8 @@ class _Problem:
         left, right = runs[0][0] - lo, hi - runs[-1][1]
         longest = max(stop - start for start, stop in runs)
         p = min(settings.target_order(longest), int(n * _MAX_ORDER_FRACTION), max(left, right))
+        if len(runs) == 1 and p / 2 <= min(left, right) < p:
+            p = min(left, right)  # a lower order that both sides support: a Toeplitz problem
         self.order = p
         self.reversed = p > 0 and left < p
         mask = np.zeros(n, dtype=bool)
