@@ -21,4 +21,5 @@ MODULES = (
     "inversion",
     "creative",
     "gp",
+    "restoration",
 )

@@ -17,5 +17,7 @@ __getattr__, __dir__, __all__ = _attach(
         "kernelfit": ["KernelFit"],
         "synth": ["synthesize"],
         "statespace": ["sample_lorentzian"],
+        "inpainting": ["inpaint", "ar_interpolate"],  # not inpaint.py: it would shadow the function
+        "gaps": ["gap_ranges", "gap_mask", "periodic_gaps", "gap_snr"],
     },
 )
