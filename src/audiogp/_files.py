@@ -265,7 +265,7 @@ def check_output_folder(folder, *, create=False):
         raise EnvironmentProblem("the output folder is empty (--out \"\"); give a folder, e.g. "
                                  "--out out")
     check_path_text(text, "the output folder")
-    path = Path(text).expanduser()
+    path = Path(text)
     try:
         if path.exists() and not path.is_dir():
             raise EnvironmentProblem(f"the output folder {path} is a file; give --out a folder",

@@ -75,9 +75,18 @@ def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=N
     check_output_folder(out_dir)
     graph = check(spec, overrides=overrides, seed=seed, out_dir=out_dir, force=force,
                   registry=registry)
+    existed = Path(out_dir).exists()
     check_output_folder(out_dir, create=True)
-    return run_graph(graph, registry, force=force, reporter=reporter, workers=workers,
-                     keep_values=keep_values, threaded=threaded)
+    try:
+        return run_graph(graph, registry, force=force, reporter=reporter, workers=workers,
+                         keep_values=keep_values, threaded=threaded)
+    except BaseException:
+        if not existed:  # the folder this run created goes too, if the run left it empty
+            import contextlib
+
+            with contextlib.suppress(OSError):
+                Path(out_dir).rmdir()
+        raise
 
 
 def run_text(text, *, folder=".", **options):

@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from audiogp._files import (OutputExistsError, check_path_text, environment_error, file_mode,
+from audiogp._files import (EnvironmentProblem, OutputExistsError, check_path_text, environment_error, file_mode,
                             publish)
 from audiogp.plugins.context import Cancelled
 
@@ -63,7 +63,7 @@ class OutputTransaction:
         self.force = force
         self.where = where or (lambda node: f"node {node!r}")
         self.lock = threading.Lock()
-        self.entries = []  # (node, staged path, final path)
+        self.entries = []  # (node, staged path, final path, kept even if the run fails)
         self.committed = False
         self.closed = False
         self.published = []  # final paths, once committed
@@ -89,13 +89,15 @@ class OutputTransaction:
     # -- while the run goes on ----------------------------------------------------------------
 
     @contextlib.contextmanager
-    def stage(self, node, path):
+    def stage(self, node, path, *, keep_on_failure=False):
         """Yield the staging path where ``node`` writes the output ``path`` (inside ``out_dir``).
 
         The staged file keeps the final name (so writers that infer the format
         from the suffix work) and gets the umask's permissions when created.
         On leaving the block without error the file is registered for
-        publication; on an error it is removed.
+        publication; on an error it is removed. With ``keep_on_failure`` it is
+        published even when the run fails (:meth:`commit_kept`): a node's
+        computed result that it refused to save as asked.
         """
         path = Path(path)
         check_path_text(path, "the output path")
@@ -123,9 +125,27 @@ class OutputTransaction:
             if not staged.is_file():
                 raise FileNotFoundError(f"node {node!r} did not write its output {path}")
             os.chmod(staged, file_mode())  # writers using mkstemp make 0600 files
-            self.entries.append((node, staged, path))
+            self.entries.append((node, staged, path, keep_on_failure))
 
     # -- at the end ---------------------------------------------------------------------------
+
+    def commit_kept(self):
+        """After a failed run, publish only the files staged with ``keep_on_failure``.
+
+        Returns
+        -------
+        kept : list of pathlib.Path
+            The files published.
+        problems : list of str
+            Why others could not be (a name taken, the disk full...).
+        """
+        kept, problems = [], []
+        for entry in [e for e in self.entries if e[3]]:
+            try:
+                kept += self._publish([entry])
+            except (OutputExistsError, EnvironmentProblem) as error:
+                problems.append(str(error))
+        return kept, problems
 
     def commit(self):
         """Publish every staged file under its final name, all or none.
@@ -138,9 +158,14 @@ class OutputTransaction:
         EnvironmentProblem
             The operating system refused a step; likewise rolled back.
         """
-        done = []  # (final, how, backup, created folders)
+        self.published = self._publish(self.entries)
+        self.committed = True
+        return list(self.published)
+
+    def _publish(self, entries):
+        done = []  # (final, how, backup, created folders, staged)
         try:
-            for node, staged, final in self.entries:
+            for node, staged, final, _ in entries:
                 created = _make_parents(final.parent, self.top)
                 backup = None
                 if self.force and final.is_file():
@@ -163,9 +188,7 @@ class OutputTransaction:
         except BaseException:
             self._roll_back(done)
             raise
-        self.committed = True
-        self.published = [final for final, *_ in done]
-        return list(self.published)
+        return [final for final, *_ in done]
 
     def _roll_back(self, done):
         for final, how, backup, created, staged in reversed(done):

@@ -196,13 +196,7 @@ def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep
     workers = default_workers() if workers is None else max(1, workers)
     threaded = workers > 1 if threaded is None else threaded
     transaction = None
-    if any(node.output_files for node in graph.nodes.values()):
-        from audiogp.graph.outputs import OutputTransaction
-
-        transaction = OutputTransaction(graph.out_dir or Path("."), force=force,
-                                        where=lambda name: _where(graph, name))
-    run = _Run(graph, registry, force=force, reporter=reporter, keep_values=keep_values,
-               outputs=transaction)
+    run = _Run(graph, registry, force=force, reporter=reporter, keep_values=keep_values)
     handler = _WarningHandler(reporter, run.records)
     node_logger = logging.getLogger("audiogp.node")
     node_logger.addHandler(handler)
@@ -212,6 +206,11 @@ def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep
     started = time.perf_counter()
     try:
         try:
+            if any(node.output_files for node in graph.nodes.values()):
+                from audiogp.graph.outputs import OutputTransaction
+
+                transaction = run.outputs = OutputTransaction(
+                    graph.out_dir or Path("."), force=force, where=lambda name: _where(graph, name))
             reporter.start(graph)
             if threaded:
                 run.parallel(workers)
@@ -220,6 +219,10 @@ def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep
             if transaction is not None:
                 with _signals_deferred():
                     transaction.commit()
+        except Exception as error:
+            if transaction is not None and not transaction.committed:
+                _keep_recoverable(transaction, error)
+            raise
         finally:
             if transaction is not None:
                 transaction.close()
@@ -231,7 +234,7 @@ def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep
             raise
         raise _interrupted(transaction) from None
     except BaseException as error:
-        if transaction is not None:
+        if transaction is not None and not getattr(error, "kept_files", None):
             with contextlib.suppress(AttributeError, TypeError):
                 error.out_dir_unchanged = transaction.out_dir  # read by the CLI
         raise
@@ -239,8 +242,20 @@ def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep
     written = [path for record in records for path in record.outputs_written]
     result = RunResult(values=run.values if keep_values else {}, records=records, written=written,
                        seconds=time.perf_counter() - started)
-    reporter.finish(result)
+    try:
+        reporter.finish(result)
+    except KeyboardInterrupt:
+        raise _interrupted(transaction) from None
     return result
+
+
+def _keep_recoverable(transaction, error):
+    """Publish the files nodes asked to keep though the run failed; note them on ``error``."""
+    with _signals_deferred():
+        kept, problems = transaction.commit_kept()
+    with contextlib.suppress(AttributeError, TypeError):
+        error.kept_files = kept  # the CLI lists them: the only files this run wrote
+        error.keep_problems = problems
 
 
 def _interrupted(transaction):

@@ -87,7 +87,7 @@ class Context:
             self._report(self.node, done, total)
 
     @contextlib.contextmanager
-    def output(self, path):
+    def output(self, path, *, keep_on_failure=False):
         """Write an output file safely: ``with ctx.output(path) as tmp: write(tmp)``.
 
         Yields a temporary path with the same suffix (so writers that infer
@@ -97,10 +97,15 @@ class Context:
         elsewhere it lies next to ``path`` and is published on leaving the
         block. An interrupted or failed write leaves nothing behind, and an
         existing ``path`` is only replaced when the run has ``--force``.
+
+        With ``keep_on_failure=True`` the file is published even if the run
+        then fails (not if it is interrupted): for a node that refuses to
+        save its result as asked but must not throw it away (``save`` with
+        ``overload: error`` keeps ``<name>.unsaved.wav``).
         """
         path = Path(path)
         if self._outputs is not None:
-            stage = self._outputs.stage(self.node, path)
+            stage = self._outputs.stage(self.node, path, keep_on_failure=keep_on_failure)
         else:
             from audiogp._files import atomic_output
 
