@@ -116,10 +116,10 @@ def check_path_text(text, what="path"):
 
     Raises
     ------
-    UserError
+    EnvironmentProblem
     """
     if "\0" in str(text):
-        raise UserError(f"{what} {str(text)!r} contains a NUL character, which no file name can "
+        raise EnvironmentProblem(f"{what} {str(text)!r} contains a NUL character, which no file name can "
                         "hold; remove it")
 
 
@@ -267,6 +267,8 @@ def check_output_folder(folder, *, create=False):
     check_path_text(text, "the output folder")
     path = Path(text)
     try:
+        with contextlib.suppress(FileNotFoundError):
+            os.stat(path)  # a symbolic link loop, a name too long, a file on the way: said here
         if path.exists() and not path.is_dir():
             raise EnvironmentProblem(f"the output folder {path} is a file; give --out a folder",
                                      path=path, errno=errno.ENOTDIR)

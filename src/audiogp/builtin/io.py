@@ -254,7 +254,11 @@ def infer_save(params):
     """Check that the sample format fits the file format, before running."""
     import soundfile
 
-    audio_format = AUDIO_FORMATS[params["path"].suffix.lower()]
+    audio_format = AUDIO_FORMATS.get(params["path"].suffix.lower())
+    if audio_format is None:  # '.wav' alone is a hidden file's name, with no suffix
+        raise Mismatch("path", f"{params['path'].name!r} is a name without a stem (a hidden file "
+                       f"with no suffix); give a name before the suffix, e.g. out"
+                       f"{params['path'].name}")
     subtype = params["subtype"] or "PCM_24"
     if not soundfile.check_format(audio_format, subtype):
         allowed = ", ".join(sorted(soundfile.available_subtypes(audio_format)))

@@ -20,10 +20,12 @@ extended to a set of files.
 """
 
 import contextlib
+import errno
 import os
 import secrets
 import shutil
 import socket
+import stat
 import threading
 import time
 from pathlib import Path
@@ -85,6 +87,43 @@ class OutputTransaction:
             with contextlib.suppress(OSError):
                 shutil.rmtree(self.staging)
             raise environment_error(error, self.out_dir, "writing into the output folder") from None
+
+    def check_target(self, node, final):
+        """Refuse, before any work, a final path no file can be published at.
+
+        A name longer than the filesystem allows, a folder (or a symbolic link
+        loop) already at that name, or a file where a folder is needed: each is
+        an :class:`EnvironmentProblem` naming the node and the path.
+        """
+        final = Path(final)
+        check_path_text(final, f"{self.where(node)}: the output path")
+        try:
+            relative = final.relative_to(self.top)
+        except ValueError:
+            relative = Path(final.name)
+        try:
+            name_max = os.pathconf(self.top, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            name_max = 255
+        action = f"{self.where(node)}: writing"
+        for part in relative.parts:
+            if len(os.fsencode(part)) > name_max:
+                raise environment_error(OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG)),
+                                        final, action)
+        folder = self.top
+        for part in relative.parts[:-1]:
+            folder = folder / part
+            if folder.exists() and not folder.is_dir():
+                raise environment_error(OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)),
+                                        final, action)
+        try:
+            status = os.stat(final)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise environment_error(error, final, action) from None
+        if stat.S_ISDIR(status.st_mode):
+            raise environment_error(OSError(errno.EISDIR, os.strerror(errno.EISDIR)), final, action)
 
     # -- while the run goes on ----------------------------------------------------------------
 

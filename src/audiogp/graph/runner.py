@@ -211,6 +211,9 @@ def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep
 
                 transaction = run.outputs = OutputTransaction(
                     graph.out_dir or Path("."), force=force, where=lambda name: _where(graph, name))
+                for name, node in graph.nodes.items():
+                    for resolved, *_ in node.output_files:
+                        transaction.check_target(name, resolved)
             reporter.start(graph)
             if threaded:
                 run.parallel(workers)
