@@ -104,15 +104,48 @@ def test_save_round_trips(tmp_path, name, subtype, tolerance):
     assert sr == result.values["x"]["signal"].sr
 
 
-def test_save_refuses_to_clip(tmp_path):
+def test_save_with_overload_error_refuses_to_clip_and_keeps_the_signal(tmp_path):
     with pytest.raises(NodeFailed) as caught:
         run("x: {use: example, duration: 0.2}\ns: {use: stft, input: x}\n"
             "w: {use: istft, input: s}\n"
-            "o: {use: save, input: loud, path: loud.wav}\n"
+            "o: {use: save, input: loud, path: loud.wav, overload: error}\n"
             "loud: {use: load, path: loud_in.wav, sr: null}\n", tmp_path,
             folder=_loud_input(tmp_path))
-    assert "peaks at 2" in str(caught.value) and "normalize: true" in str(caught.value)
-    assert list((tmp_path / "out").iterdir()) == []
+    assert "peaks at 2" in str(caught.value) and "overload: normalize" in str(caught.value)
+    assert caught.value.kept_files == [(tmp_path / "out" / "loud.unsaved.wav").resolve()]
+    # Nothing else was published; the kept file holds the computed samples exactly.
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["loud.unsaved.wav"]
+    kept, sr = soundfile.read(tmp_path / "out" / "loud.unsaved.wav", dtype="float64")
+    original, _ = soundfile.read(tmp_path / "in" / "loud_in.wav", dtype="float64")
+    assert soundfile.info(tmp_path / "out" / "loud.unsaved.wav").subtype == "FLOAT"
+    np.testing.assert_array_equal(kept, original)
+
+
+def test_save_normalises_an_overload_by_default_and_says_by_how_much(tmp_path):
+    result = run("loud: {use: load, path: loud_in.wav, sr: null}\n"
+                 "o: {use: save, input: loud, path: n.wav}\n", tmp_path,
+                 folder=_loud_input(tmp_path))
+    y, _ = soundfile.read(tmp_path / "out" / "n.wav", dtype="float64")
+    assert np.max(np.abs(y)) == pytest.approx(0.99, abs=2**-22)
+    (warning,) = result.records[1].warnings
+    assert "peaks at 2" in warning and "scaled by 0.495" in warning
+    assert f"{20 * np.log10(0.495):.1f} dB" in warning  # closed form: 0.99 / 2
+
+
+def test_save_clips_an_overload_when_asked_and_counts_the_samples(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    t = np.arange(800) / 8000
+    y = 1.5 * np.sin(2 * np.pi * 50 * t)
+    soundfile.write(folder / "loud_in.wav", y, 8000, subtype="FLOAT")
+    original, _ = soundfile.read(folder / "loud_in.wav", dtype="float64")
+    result = run("loud: {use: load, path: loud_in.wav, sr: null}\n"
+                 "o: {use: save, input: loud, path: c.wav, overload: clip}\n", tmp_path,
+                 folder=folder)
+    saved, _ = soundfile.read(tmp_path / "out" / "c.wav", dtype="float64")
+    np.testing.assert_allclose(saved, np.clip(original, -1, 1), atol=2**-22)
+    (warning,) = result.records[1].warnings
+    assert f"clipped {np.count_nonzero(np.abs(original) > 1)} of 800 samples" in warning
 
 
 def _loud_input(tmp_path):

@@ -4,11 +4,15 @@ Imports here are kept to the standard library: every subcommand imports
 what it needs when it runs, so ``audiogp --help`` stays fast.
 
 Exit status: 0 on success, 2 for a mistake the user can fix (the message
-alone, no traceback), 1 for a bug (with its traceback), 130 when interrupted.
+alone, no traceback), 1 for a bug (with its traceback), 130 when interrupted
+(Ctrl-C), 143 when terminated (SIGTERM); an interrupted run leaves its output
+folder as it was before the run.
 """
 
 import argparse
+import contextlib
 import sys
+import threading
 
 from audiogp._version import __version__
 
@@ -131,10 +135,76 @@ def _run(args):
 
     registry = _registry(args)
     reporter = None if args.quiet else ConsoleReporter()
-    graph.run(args.spec, out_dir=args.out, overrides=args.overrides, seed=args.seed,
-              force=args.force, registry=registry, reporter=reporter, workers=args.workers,
-              keep_values=False)
+    with _stop_on_signals():
+        graph.run(args.spec, out_dir=args.out, overrides=args.overrides, seed=args.seed,
+                  force=args.force, registry=registry, reporter=reporter, workers=args.workers,
+                  keep_values=False, threaded=True)
     return EXIT_OK
+
+
+# -- signals: Ctrl-C and SIGTERM stop a run the same way ------------------------------------------
+
+class Terminated(KeyboardInterrupt):
+    """Raised by the SIGTERM handler, so that a terminated run cleans up like an interrupted one."""
+
+
+_received = []  # signal numbers received during the current command
+
+
+def _on_signal(number, frame):
+    import os
+    import signal
+
+    first = not _received
+    _received.append(number)
+    if not first:
+        return  # already stopping; let the clean-up finish
+    name = signal.Signals(number).name
+    # os.write, not print: a signal handler may run while the main thread is inside a print.
+    os.write(2, f"audiogp: {name} received: stopping...\n".encode())
+    raise Terminated() if number == signal.SIGTERM else KeyboardInterrupt()
+
+
+@contextlib.contextmanager
+def _stop_on_signals():
+    """While a run goes on, SIGINT and SIGTERM raise in the main thread (and say so at once)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _received.clear()
+    previous = {number: signal.signal(number, _on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _interrupted_status():
+    import signal
+
+    return 128 + signal.SIGTERM if signal.SIGTERM in _received else EXIT_INTERRUPTED
+
+
+def _exit_now_if_threads_linger(status):
+    """A node abandoned in a compiled loop would keep the process alive: leave at once."""
+    if any(t.name.startswith("audiogp-node") and t.is_alive() for t in threading.enumerate()):
+        _exit_now(status)
+
+
+def _exit_now(status):
+    """Leave after an interruption: exit handlers run, the slow interpreter teardown does not."""
+    import atexit
+    import os
+
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(status)
 
 
 def _validate(args):
@@ -177,6 +247,19 @@ def _new_plugin(args):
     return EXIT_OK
 
 
+def _what_was_kept(error):
+    """What a failed run left in --out, as the runner recorded it on the error."""
+    kept = getattr(error, "kept_files", None)
+    if kept:
+        problems = "".join(f"\n({problem})" for problem in getattr(error, "keep_problems", ()))
+        return ("\n(the only file this run wrote, to keep the computed result: "
+                + ", ".join(str(p) for p in kept) + ")" + problems)
+    unchanged = getattr(error, "out_dir_unchanged", None)
+    if unchanged is not None:
+        return f"\n(no output was written: {unchanged} is as it was before the run)"
+    return ""
+
+
 def main(argv=None):
     """Entry point of the ``audiogp`` console script; returns the exit status."""
     parser = build_parser()
@@ -189,8 +272,14 @@ def main(argv=None):
     try:
         return args.handler(args) or EXIT_OK
     except UserError as error:
-        print(f"audiogp: error: {error}", file=sys.stderr)
+        print(f"audiogp: error: {error}{_what_was_kept(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("audiogp: interrupted; no partial output was kept", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        # The runner's Interrupted says what was kept; an interrupt outside a run wrote nothing.
+        message = str(interrupt) or "interrupted"
+        print(f"audiogp: {message}", file=sys.stderr)
+        status = _interrupted_status()
+        if argv is None:  # the console script: do not spend a second tearing the interpreter down
+            _exit_now(status)
+        _exit_now_if_threads_linger(status)
+        return status

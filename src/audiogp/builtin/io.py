@@ -126,8 +126,19 @@ LOAD = NodeType(
 
 # -- save ---------------------------------------------------------------------------------------
 
-def save(ctx, *, input, path, subtype, normalize, peak):
-    """Write a signal to a WAV or FLAC file (never clips silently)."""
+OVERLOAD_POLICIES = ("normalize", "clip", "error")
+
+
+def save(ctx, *, input, path, subtype, normalize, peak, overload):
+    """Write a signal to a WAV or FLAC file (never clips silently).
+
+    What happens to a signal whose peak is above 1.0 in an integer sample
+    format is decided by ``overload``, written in the spec, so a long run is
+    never thrown away at its last node: ``normalize`` scales it to ``peak``
+    and ``clip`` clips it, each with a warning saying by how much;
+    ``error`` refuses, and keeps the computed signal, unscaled, as
+    ``<name>.unsaved.wav`` (32-bit float) in the output folder.
+    """
     import soundfile
 
     audio_format = AUDIO_FORMATS.get(path.suffix.lower())
@@ -151,16 +162,69 @@ def save(ctx, *, input, path, subtype, normalize, peak):
         else:
             ctx.log.warning("the signal is silent (all zeros): saved as silence, not normalised")
     elif subtype in _INTEGER_SUBTYPES and top > 1.0:
-        position = int(np.argmax(np.abs(y).reshape(-1))) % y.shape[-1]
-        raise ParameterError(
-            f"the signal peaks at {top:.3g} (sample {position}), above 1.0: {subtype} would clip "
-            "it. Set normalize: true to scale it to the peak, or subtype: FLOAT to keep it; "
-            "nothing was written")
+        y = _overload(ctx, y, input.sr, path, top, subtype, peak, overload)
+    _write_audio(ctx, path, y, input.sr, audio_format, subtype)
+
+
+def _overload(ctx, y, sr, path, top, subtype, peak, overload):
+    """Apply the ``overload`` policy to a signal peaking at ``top`` > 1 (see :func:`save`)."""
+    position = int(np.argmax(np.abs(y).reshape(-1))) % y.shape[-1]
+    where = f"the signal peaks at {top:.3g} (sample {position}, {position / sr:.3f} s), above 1.0"
+    if overload == "normalize":
+        gain = peak / top
+        ctx.log.warning("%s: scaled by %.3g (%.1f dB) to peak %g, as overload: normalize says "
+                        "(overload: clip keeps the level and clips)", where, gain,
+                        20 * math.log10(gain), peak)
+        return y * gain
+    if overload == "clip":
+        count = int(np.count_nonzero(np.abs(y) > 1.0))
+        ctx.log.warning("%s: clipped %d of %d samples (%.2g%%) to [-1, 1], as overload: clip "
+                        "says (overload: normalize scales instead)", where, count, y.size,
+                        100 * count / y.size)
+        return np.clip(y, -1.0, 1.0)
+    unsaved = path.with_name(path.stem + ".unsaved.wav")
+    _write_audio(ctx, unsaved, y, sr, "WAV", "FLOAT", keep_on_failure=True)
+    raise ParameterError(
+        f"{where}: {subtype} would clip it, and overload: error refuses to. The computed signal "
+        f"is kept, unscaled, as {unsaved.name} (32-bit float) in the output folder. Set "
+        "overload: normalize (scale to the peak) or clip, or subtype: FLOAT, and run again")
+
+
+def _write_audio(ctx, path, y, sr, audio_format, subtype, keep_on_failure=False):
+    import soundfile
+
+    from audiogp._files import environment_error
+
     frames = y.T if y.ndim > 1 else y
-    with ctx.output(path) as temporary:
-        soundfile.write(str(temporary), frames, input.sr, format=audio_format, subtype=subtype)
-        if audio_format == "WAV":
-            _clear_peak_timestamp(temporary)
+    with ctx.output(path, keep_on_failure=keep_on_failure) as temporary:
+        try:
+            soundfile.write(str(temporary), frames, sr, format=audio_format, subtype=subtype)
+            if audio_format == "WAV":
+                _clear_peak_timestamp(temporary)
+        except OSError as error:
+            raise environment_error(error, path) from None
+        except (RuntimeError, soundfile.LibsndfileError) as error:
+            # libsndfile reports a full disk as "System error": say what it most likely is.
+            raise _write_failure(temporary, path, error) from None
+
+
+def _write_failure(temporary, path, error):
+    """A user error for libsndfile failing to write (it does not pass the errno on)."""
+    import errno
+    import os
+    import shutil
+
+    from audiogp._files import environment_error
+    from audiogp.errors import UserError
+
+    try:
+        free = shutil.disk_usage(temporary.parent).free
+    except OSError:
+        free = None
+    if free is not None and free < 16 * 1024 * 1024:
+        return environment_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
+    return UserError(f"writing {path} failed: libsndfile says {error}; check that the disk has "
+                     "space and the folder is writable, then run again")
 
 
 def _clear_peak_timestamp(path):
@@ -190,7 +254,11 @@ def infer_save(params):
     """Check that the sample format fits the file format, before running."""
     import soundfile
 
-    audio_format = AUDIO_FORMATS[params["path"].suffix.lower()]
+    audio_format = AUDIO_FORMATS.get(params["path"].suffix.lower())
+    if audio_format is None:  # '.wav' alone is a hidden file's name, with no suffix
+        raise Mismatch("path", f"{params['path'].name!r} is a name without a stem (a hidden file "
+                       f"with no suffix); give a name before the suffix, e.g. out"
+                       f"{params['path'].name}")
     subtype = params["subtype"] or "PCM_24"
     if not soundfile.check_format(audio_format, subtype):
         allowed = ", ".join(sorted(soundfile.available_subtypes(audio_format)))
@@ -211,6 +279,10 @@ SAVE = NodeType(
         Param("normalize", bool, False, "scale so the peak is `peak`"),
         Param("peak", float, 0.99, "peak amplitude when normalizing", exclusive_minimum=0,
               maximum=1),
+        Param("overload", str, "normalize", "a signal peaking above 1.0 in an integer format: "
+              "normalize (scale to `peak`, with a warning), clip (with a warning giving the "
+              "count), or error (refuse, keeping the signal as <name>.unsaved.wav, float)",
+              choices=OVERLOAD_POLICIES),
     ],
     infer=lambda params, inputs: infer_save(params),
 )

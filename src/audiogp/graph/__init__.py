@@ -40,7 +40,7 @@ def check(spec, *, overrides=(), seed=None, out_dir=None, force=True, registry=N
 
 
 def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=None,
-        builtins_only=False, reporter=None, workers=None, keep_values=True):
+        builtins_only=False, reporter=None, workers=None, keep_values=True, threaded=None):
     """Validate and run a spec (a path or a parsed :class:`Spec`); return a :class:`~audiogp.graph.runner.RunResult`.
 
     Parameters
@@ -60,19 +60,33 @@ def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=N
         Nodes run at once.
     keep_values : bool
         Keep every node's output values in the result (``result.values``).
+    threaded : bool, optional
+        Run nodes in worker threads even with one worker (see
+        :func:`audiogp.graph.runner.run_graph`).
+
+    Outputs are published only once every node has succeeded; a failed or
+    interrupted run leaves ``out_dir`` as it was (docs/specs.md, "Outputs and
+    failures").
     """
+    from audiogp._files import check_output_folder
     from audiogp.graph.runner import run_graph
 
     registry = _registry(registry, builtins_only)
-    if Path(out_dir).exists() and not Path(out_dir).is_dir():
-        from audiogp.errors import UserError
-
-        raise UserError(f"the output folder {out_dir} is a file; give --out a folder")
+    check_output_folder(out_dir)
     graph = check(spec, overrides=overrides, seed=seed, out_dir=out_dir, force=force,
                   registry=registry)
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    return run_graph(graph, registry, force=force, reporter=reporter, workers=workers,
-                     keep_values=keep_values)
+    existed = Path(out_dir).exists()
+    check_output_folder(out_dir, create=True)
+    try:
+        return run_graph(graph, registry, force=force, reporter=reporter, workers=workers,
+                         keep_values=keep_values, threaded=threaded)
+    except BaseException:
+        if not existed:  # the folder this run created goes too, if the run left it empty
+            import contextlib
+
+            with contextlib.suppress(OSError):
+                Path(out_dir).rmdir()
+        raise
 
 
 def run_text(text, *, folder=".", **options):

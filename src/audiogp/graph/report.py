@@ -64,7 +64,8 @@ class ConsoleReporter(Reporter):
         self._print(f"      warning: {name}: {message}")
 
     def node_finished(self, record):
-        written = "".join(f"\n      wrote {path}" for path in record.outputs_written)
+        # Outputs are published when the whole run has succeeded (graph/outputs.py).
+        written = "".join(f"\n      output ready: {path}" for path in record.outputs_written)
         self._print(f"      {record.name} done in {record.seconds:.2f} s"
                     + (f": {record.summary}" if record.summary else "") + written)
 

@@ -9,6 +9,8 @@ comes from ``(seed, node name)`` alone.
 """
 
 import concurrent.futures
+import contextlib
+import importlib
 import logging
 import os
 import threading
@@ -19,7 +21,7 @@ from pathlib import Path
 from audiogp.errors import UserError
 from audiogp.plugins.context import Cancelled, Context
 
-__all__ = ["NodeFailed", "NodeRecord", "RunResult", "Reporter", "run_graph", "default_workers"]
+__all__ = ["Interrupted", "NodeFailed", "NodeRecord", "RunResult", "Reporter", "run_graph", "default_workers"]
 
 
 class NodeFailed(UserError):
@@ -131,8 +133,35 @@ class _WarningHandler(logging.Handler):
         self.reporter.node_warning(name, message)
 
 
-def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep_values=True):
+class Interrupted(KeyboardInterrupt):
+    """The run was interrupted (Ctrl-C, or SIGTERM where the CLI turns it into this).
+
+    Its message says exactly what was kept: nothing (``--out`` is as it was
+    before the run), or, if the signal came after the outputs were
+    published, which files were written.
+
+    Attributes
+    ----------
+    published : list of pathlib.Path
+        The files the run wrote (empty unless interrupted after publishing).
+    """
+
+    def __init__(self, message, published=()):
+        super().__init__(message)
+        self.message = message
+        self.published = list(published)
+
+    def __str__(self):
+        return self.message
+
+
+def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep_values=True,
+              threaded=None):
     """Run every node of ``graph`` and return a :class:`RunResult`.
+
+    Output files are staged and published only when every node has succeeded
+    (:class:`audiogp.graph.outputs.OutputTransaction`): a failed or
+    interrupted run leaves ``graph.out_dir`` as it was.
 
     Parameters
     ----------
@@ -145,21 +174,28 @@ def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep
     reporter : Reporter, optional
         Progress and summary display (default: none).
     workers : int, optional
-        Nodes run at once (default :func:`default_workers`); 1 runs
-        everything in the calling thread.
+        Nodes run at once (default :func:`default_workers`).
     keep_values : bool
         Keep every node's outputs in the result; otherwise values are
         dropped as soon as their last reader has run.
+    threaded : bool, optional
+        Run nodes in worker threads while the calling thread waits, so that
+        Ctrl-C is handled within a fraction of a second even inside a long
+        node (the command line does this). Default: only when ``workers > 1``;
+        with one worker the nodes run in order in the calling thread.
 
     Raises
     ------
     NodeFailed
         A node raised a user error; the message names it and its spec location.
-    KeyboardInterrupt
-        After the running nodes have stopped; files being written are discarded.
+    Interrupted
+        After the running nodes were told to stop (those still busy after
+        0.4 s are abandoned: they can no longer publish anything).
     """
     reporter = reporter or Reporter()
     workers = default_workers() if workers is None else max(1, workers)
+    threaded = workers > 1 if threaded is None else threaded
+    transaction = None
     run = _Run(graph, registry, force=force, reporter=reporter, keep_values=keep_values)
     handler = _WarningHandler(reporter, run.records)
     node_logger = logging.getLogger("audiogp.node")
@@ -168,27 +204,107 @@ def run_graph(graph, registry, *, force=False, reporter=None, workers=None, keep
     node_logger.setLevel(logging.INFO)
     node_logger.propagate = False
     started = time.perf_counter()
-    reporter.start(graph)
     try:
-        if workers == 1:
-            run.sequential()
-        else:
-            run.parallel(workers)
-    finally:
-        node_logger.removeHandler(handler)
-        node_logger.setLevel(previous_level)
-        node_logger.propagate = propagate
+        try:
+            if any(node.output_files for node in graph.nodes.values()):
+                from audiogp.graph.outputs import OutputTransaction
+
+                transaction = run.outputs = OutputTransaction(
+                    graph.out_dir or Path("."), force=force, where=lambda name: _where(graph, name))
+                for name, node in graph.nodes.items():
+                    for resolved, *_ in node.output_files:
+                        transaction.check_target(name, resolved)
+            reporter.start(graph)
+            if threaded:
+                run.parallel(workers)
+            else:
+                run.sequential()
+            if transaction is not None:
+                with _signals_deferred():
+                    transaction.commit()
+        except Exception as error:
+            if transaction is not None and not transaction.committed:
+                _keep_recoverable(transaction, error)
+            raise
+        finally:
+            if transaction is not None:
+                transaction.close()
+            node_logger.removeHandler(handler)
+            node_logger.setLevel(previous_level)
+            node_logger.propagate = propagate
+    except KeyboardInterrupt as interrupt:
+        if isinstance(interrupt, Interrupted):
+            raise
+        raise _interrupted(transaction) from None
+    except BaseException as error:
+        if transaction is not None and not getattr(error, "kept_files", None):
+            with contextlib.suppress(AttributeError, TypeError):
+                error.out_dir_unchanged = transaction.out_dir  # read by the CLI
+        raise
     records = [run.records[name] for name in graph.order]
     written = [path for record in records for path in record.outputs_written]
     result = RunResult(values=run.values if keep_values else {}, records=records, written=written,
                        seconds=time.perf_counter() - started)
-    reporter.finish(result)
+    try:
+        reporter.finish(result)
+    except KeyboardInterrupt:
+        raise _interrupted(transaction) from None
     return result
 
 
+def _keep_recoverable(transaction, error):
+    """Publish the files nodes asked to keep though the run failed; note them on ``error``."""
+    with _signals_deferred():
+        kept, problems = transaction.commit_kept()
+    with contextlib.suppress(AttributeError, TypeError):
+        error.kept_files = kept  # the CLI lists them: the only files this run wrote
+        error.keep_problems = problems
+
+
+def _interrupted(transaction):
+    if transaction is not None and transaction.committed:
+        names = ", ".join(str(p) for p in transaction.published)
+        return Interrupted(f"interrupted after the run had finished: its outputs were all "
+                           f"written ({names})", transaction.published)
+    where = f"; {transaction.out_dir} is as it was before the run" if transaction else ""
+    return Interrupted(f"interrupted: the run stopped and no output was written{where}")
+
+
+def _where(graph, name):
+    node = graph.nodes[name]
+    return f"{node.location}: node {name!r} ({node.type.name})"
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold SIGINT and SIGTERM while publishing, so a publication is never cut in half.
+
+    A signal that arrives meanwhile is delivered again, to the previous handler,
+    once the block has finished. Outside the main thread (where Python runs no
+    signal handlers) this does nothing.
+    """
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    numbers = [signal.SIGINT, signal.SIGTERM]
+    previous = {number: signal.signal(number, lambda number, frame: caught.append(number))
+                for number in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
+
+
 class _Run:
-    def __init__(self, graph, registry, *, force, reporter, keep_values):
+    def __init__(self, graph, registry, *, force, reporter, keep_values, outputs=None):
         self.graph = graph
+        self.outputs = outputs
         self.registry = registry
         self.force = force
         self.reporter = reporter
@@ -213,38 +329,47 @@ class _Run:
         order = self.graph.order
         done, running = set(), {}
         exclusive_running = False
-        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="audiogp-node") as pool:
-            try:
-                while len(done) < len(order):
-                    for name in order:
-                        if name in done or name in running.values():
-                            continue
-                        node = self.graph.nodes[name]
-                        if not set(node.dependencies) <= done:
-                            continue
-                        if len(running) >= workers or exclusive_running:
-                            break
-                        if not node.type.parallel_safe and running:
-                            break  # keep order: wait until the others finish
-                        running[pool.submit(self.execute, name)] = name
-                        exclusive_running = not node.type.parallel_safe
-                    if not running:
-                        raise RuntimeError("no node can start: the graph is not acyclic")
+        pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="audiogp-node")
+        try:
+            while len(done) < len(order):
+                for name in order:
+                    if name in done or name in running.values():
+                        continue
+                    node = self.graph.nodes[name]
+                    if not set(node.dependencies) <= done:
+                        continue
+                    if len(running) >= workers or exclusive_running:
+                        break
+                    if not node.type.parallel_safe and running:
+                        break  # keep order: wait until the others finish
+                    running[pool.submit(self.execute, name)] = name
+                    exclusive_running = not node.type.parallel_safe
+                if not running:
+                    raise RuntimeError("no node can start: the graph is not acyclic")
+                finished = set()
+                while not finished:  # a short timeout, so that signals are handled promptly
                     finished, _ = concurrent.futures.wait(
-                        running, return_when=concurrent.futures.FIRST_COMPLETED)
-                    for future in finished:
-                        name = running.pop(future)
-                        future.result()  # re-raises the node's error
-                        done.add(name)
-                        exclusive_running = False
-            except BaseException:
-                self.cancel.set()
-                for future in running:
-                    future.cancel()
-                # Wait for nodes already running: they stop at their next progress report and
-                # never rename a file into place once cancelled.
-                concurrent.futures.wait(running)
-                raise
+                        running, timeout=0.1, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in finished:
+                    name = running.pop(future)
+                    future.result()  # re-raises the node's error
+                    done.add(name)
+                    exclusive_running = False
+        except KeyboardInterrupt:
+            # Stop promptly: nodes stop at their next progress report and can no longer
+            # publish; one still busy in a compiled loop after 0.4 s is left to finish alone.
+            self.cancel.set()
+            concurrent.futures.wait(running, timeout=0.4)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        except BaseException:
+            self.cancel.set()
+            for future in running:
+                future.cancel()
+            concurrent.futures.wait(running)
+            pool.shutdown(wait=True)
+            raise
+        pool.shutdown(wait=True)
 
     # -- one node -----------------------------------------------------------------------------
 
@@ -265,7 +390,8 @@ class _Run:
             _run_checks(node, inputs)
         ctx = Context(name, seed=self.graph.seed, out_dir=self.graph.out_dir or Path("."),
                       force=self.force, progress=self.reporter.node_progress,
-                      cancel_event=self.cancel, sources=node.sources)
+                      cancel_event=self.cancel, sources=node.sources, outputs=self.outputs)
+        _warm_imports(node.type)  # one-off imports are not counted in the node's time
         self.reporter.node_started(name, node.type.name)
         started = time.perf_counter()
         try:
@@ -311,6 +437,15 @@ class _Run:
             if node.type.main_input() is not None:
                 _check_promised_facts(where, port.name, node.static.get(port.name, {}), value)
         return returned
+
+
+def _warm_imports(node_type):
+    """Import the packages a node type declares it needs before its clock starts."""
+    for requirement in getattr(node_type, "requires", ()):
+        try:
+            importlib.import_module(requirement.partition(":")[0])
+        except Exception:  # noqa: BLE001 - the node reports a missing package itself
+            pass
 
 
 def _run_checks(node, inputs):

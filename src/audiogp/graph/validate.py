@@ -296,7 +296,10 @@ class _Checker:
         node.params[param.name] = converted
 
     def input_file(self, node, param, text, path):
-        resolved = (self.spec.folder / Path(text).expanduser()).resolve()
+        resolved = _resolve(self.spec.folder / Path(text).expanduser())
+        if isinstance(resolved, str):
+            self.problem(path, f"input file {text!r}: {resolved}", node=node.name, key=param.name)
+            return None
         if not resolved.is_file():
             reason = "is a folder" if resolved.is_dir() else "does not exist"
             self.problem(path, f"input file {text!r} {reason} (looked for {resolved}; relative "
@@ -311,7 +314,11 @@ class _Checker:
             inside = resolved != base and resolved.is_relative_to(base)
         else:
             base = self.out_dir
-            resolved = (base / Path(text)).resolve()
+            resolved = _resolve(base / Path(text))
+            if isinstance(resolved, str):
+                self.problem(path, f"output path {text!r}: {resolved}", node=node.name,
+                             key=param.name)
+                return None
             inside = resolved != base and resolved.is_relative_to(base)
         if Path(text).is_absolute() or not inside:
             self.problem(path, f"output path {text!r} leads outside the output folder; give a "
@@ -399,7 +406,11 @@ class _Checker:
                                  "give each output its own path", node=node.name, key=path[-1])
                     continue
                 written[resolved] = node.name
-                if self.out_dir is not None and resolved.exists() and not self.force:
+                if self.out_dir is not None and resolved.is_dir():
+                    self.problem(path, f"{resolved} is a folder, so no file can be written there "
+                                 "(not even with --force); give another path, or remove the folder",
+                                 node=node.name, key=path[-1])
+                elif self.out_dir is not None and resolved.exists() and not self.force:
                     self.problem(path, f"{resolved} exists; pass --force to overwrite it",
                                  node=node.name, key=path[-1])
         for node in graph_nodes.values():
@@ -408,6 +419,16 @@ class _Checker:
                     self.problem(path, f"{resolved} is an input of this node and an output of node "
                                  f"{written[resolved]!r}; input files are never written",
                                  node=node.name, key=path[-1])
+
+
+def _resolve(path):
+    """``path.resolve()``, or the reason it cannot be a file's path (a NUL, a symbolic link loop)."""
+    if "\0" in str(path):
+        return "contains a NUL character, which no file name can hold; remove it"
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError) as error:  # Python 3.11 says RuntimeError for a loop
+        return f"cannot be followed: {error}; fix or remove the symbolic link"
 
 
 def _normalise(path):

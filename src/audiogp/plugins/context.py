@@ -49,7 +49,7 @@ class Context:
     """
 
     def __init__(self, node, *, seed=0, out_dir=".", force=False, progress=None,
-                 cancel_event=None, sources=None):
+                 cancel_event=None, sources=None, outputs=None):
         self.node = node
         self.sources = dict(sources or {})
         self.seed = node_seed(seed, node)
@@ -59,6 +59,7 @@ class Context:
         self.outputs_written = []
         self._report = progress
         self._cancel = cancel_event or threading.Event()
+        self._outputs = outputs  # the run's OutputTransaction, if any
         self._rng = None
 
     @property
@@ -86,18 +87,30 @@ class Context:
             self._report(self.node, done, total)
 
     @contextlib.contextmanager
-    def output(self, path):
+    def output(self, path, *, keep_on_failure=False):
         """Write an output file safely: ``with ctx.output(path) as tmp: write(tmp)``.
 
-        Yields a temporary path next to ``path`` (same suffix, so writers that
-        infer the format from the name work); on success it is renamed to
-        ``path``. An interrupted or failed write leaves nothing behind, and an
+        Yields a temporary path with the same suffix (so writers that infer
+        the format from the name work). In a graph run it lies in the run's
+        staging folder, and every output is published under its final name
+        only once the whole run has succeeded (:mod:`audiogp.graph.outputs`);
+        elsewhere it lies next to ``path`` and is published on leaving the
+        block. An interrupted or failed write leaves nothing behind, and an
         existing ``path`` is only replaced when the run has ``--force``.
-        """
-        from audiogp._files import atomic_output
 
+        With ``keep_on_failure=True`` the file is published even if the run
+        then fails (not if it is interrupted): for a node that refuses to
+        save its result as asked but must not throw it away (``save`` with
+        ``overload: error`` keeps ``<name>.unsaved.wav``).
+        """
         path = Path(path)
-        with atomic_output(path, force=self.force) as temporary:
+        if self._outputs is not None:
+            stage = self._outputs.stage(self.node, path, keep_on_failure=keep_on_failure)
+        else:
+            from audiogp._files import atomic_output
+
+            stage = atomic_output(path, force=self.force)
+        with stage as temporary:
             yield temporary
             if self._cancel.is_set():
                 raise Cancelled(self.node)
