@@ -64,6 +64,7 @@ def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=N
     from audiogp.graph.runner import run_graph
 
     registry = _registry(registry, builtins_only)
+    out_dir = Path(out_dir).expanduser()  # "~/results" as a shell would read it
     if Path(out_dir).exists() and not Path(out_dir).is_dir():
         from audiogp.errors import UserError
 
