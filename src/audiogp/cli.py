@@ -5,12 +5,14 @@ what it needs when it runs, so ``audiogp --help`` stays fast.
 
 Exit status: 0 on success, 2 for a mistake the user can fix (the message
 alone, no traceback), 1 for a bug (with its traceback), 130 when interrupted
-(Ctrl-C), 143 when terminated (SIGTERM); an interrupted run leaves its output
-folder as it was before the run.
+(Ctrl-C), 143 when terminated (SIGTERM), 141 (as a process killed by SIGPIPE)
+when the reader of standard output went away (``audiogp nodes | head``), quietly.
+An interrupted run leaves its output folder as it was before the run.
 """
 
 import argparse
 import contextlib
+import os
 import sys
 import threading
 
@@ -20,6 +22,7 @@ EXIT_OK = 0
 EXIT_INTERNAL_ERROR = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 def build_parser():
@@ -50,6 +53,9 @@ def build_parser():
                                    description="Check a spec against the installed node types; "
                                    "print every problem with its file:line:column.")
     validate.add_argument("spec", help="path of the YAML spec")
+    validate.add_argument("--out", default="out", metavar="DIR",
+                          help="output folder the run would use: checked to be writable, and "
+                          "output names to fit in it (default: ./out)")
     _add_spec_options(validate)
     validate.set_defaults(handler=_validate)
 
@@ -107,6 +113,51 @@ def _add_spec_options(parser):
     _add_plugin_options(parser)
 
 
+def _check_options(args):
+    """Refuse option values that cannot make sense, the same way for every command."""
+    from audiogp.errors import UserError
+
+    out = getattr(args, "out", None)
+    if out is not None:
+        if not out.strip():
+            raise UserError("--out is empty: give the output folder, e.g. --out out")
+        if "\0" in out:
+            raise UserError(f"--out {out!r} holds a NUL character, which no folder name can hold")
+        args.out = os.path.expanduser(out)
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers {workers}: give at least 1 (the number of nodes run at once)")
+    seed = getattr(args, "seed", None)
+    if seed is not None and seed < 0:
+        raise UserError(f"--seed {seed}: a seed is a non-negative integer (as the spec's seed: key takes)")
+
+
+def _warn(message):
+    print(f"audiogp: warning: {message}", file=sys.stderr)
+
+
+def _warn_unknown_allowed_plugins(registry):
+    """An ``AUDIOGP_PLUGINS`` name that matches no installed plugin is a warning, with the names."""
+    from audiogp.plugins.manager import ENV_ALLOW_LIST, _normal, allow_list_from_env
+
+    asked = allow_list_from_env()
+    if not asked:
+        return
+    infos = list(registry.plugins) + list(registry.disabled) + list(getattr(registry, "replaced", []))
+    known = {_normal(name) for info in infos for name in (info.name, info.distribution)}
+    for name in sorted(asked - known):
+        installed = sorted({info.distribution for info in infos if not info.builtin})
+        _warn(f"{ENV_ALLOW_LIST} names {name!r}, which is not an installed plugin "
+              f"(installed: {', '.join(installed) or 'none'}); it is ignored")
+
+
+def _warn_if_nothing_saved(checked):
+    if not any(node.output_files for node in checked.nodes.values()):
+        _warn(f"{checked.source} saves nothing: no node writes a file, so a run only computes "
+              "and prints its summary; add a sink such as {use: save, input: NODE, path: "
+              "out.wav} to keep a result")
+
+
 def _registry(args, *, warn=True):
     from audiogp.plugins import get_registry
 
@@ -118,6 +169,7 @@ def _registry(args, *, warn=True):
 
         raise UserError("; ".join(f"plugin {info.name} ({info.origin}) failed to load: {info.error}"
                                   for info in asked_for))
+    _warn_unknown_allowed_plugins(registry)
     if warn:
         for info in registry.broken:
             print(f"audiogp: warning: plugin {info.name} from {info.label} failed to load "
@@ -131,14 +183,22 @@ def _registry(args, *, warn=True):
 
 def _run(args):
     from audiogp import graph
+    from audiogp._warnings import NodeTracker, routed_warnings
     from audiogp.graph.report import ConsoleReporter
 
     registry = _registry(args)
-    reporter = None if args.quiet else ConsoleReporter()
-    with _stop_on_signals():
-        graph.run(args.spec, out_dir=args.out, overrides=args.overrides, seed=args.seed,
-                  force=args.force, registry=registry, reporter=reporter, workers=args.workers,
-                  keep_values=False, threaded=True)
+    reporter = NodeTracker(None if args.quiet else ConsoleReporter())
+    with routed_warnings(reporter, quiet=args.quiet):
+        spec = graph.load_spec(args.spec)
+        checked = graph.check(spec, overrides=args.overrides, seed=args.seed, out_dir=args.out,
+                              force=args.force, registry=registry)
+        if not args.quiet:
+            _warn_if_nothing_saved(checked)
+        # The overrides are applied to ``spec`` already; graph.run checks it again, then runs.
+        with _stop_on_signals():
+            graph.run(spec, out_dir=args.out, seed=args.seed,
+                      force=args.force, registry=registry, reporter=reporter,
+                      workers=args.workers, keep_values=False, threaded=True)
     return EXIT_OK
 
 
@@ -209,8 +269,12 @@ def _exit_now(status):
 
 def _validate(args):
     from audiogp import graph
+    from audiogp._warnings import NodeTracker, routed_warnings
 
-    checked = graph.check(args.spec, overrides=args.overrides, registry=_registry(args))
+    with routed_warnings(NodeTracker(None)):
+        checked = graph.check(args.spec, overrides=args.overrides, registry=_registry(args),
+                              out_dir=args.out, force=True)
+    _warn_if_nothing_saved(checked)
     print(f"{args.spec}: valid ({len(checked.order)} nodes)")
     return EXIT_OK
 
@@ -270,7 +334,12 @@ def main(argv=None):
     from audiogp.errors import UserError
 
     try:
-        return args.handler(args) or EXIT_OK
+        _check_options(args)
+        status = args.handler(args) or EXIT_OK
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        return _broken_pipe()
     except UserError as error:
         print(f"audiogp: error: {error}{_what_was_kept(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -283,3 +352,17 @@ def main(argv=None):
             _exit_now(status)
         _exit_now_if_threads_linger(status)
         return status
+
+
+def _broken_pipe():
+    """The reader of stdout went away (``| head``): stop quietly, as a SIGPIPE-killed tool would.
+
+    Standard output is pointed at /dev/null so that the interpreter's final
+    flush does not raise again (the recipe of Python's ``signal`` documentation).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout replaced (tests): nothing to redirect
+        pass
+    return EXIT_BROKEN_PIPE

@@ -16,6 +16,7 @@ import numpy as np
 
 from audiogp.builtin import _facts as facts
 from audiogp.builtin._facts import GEOMETRY, MEL_BANK, SIGNAL, STFT
+from audiogp.builtin._checks import WINDOW_CHECKS, check_window
 from audiogp.errors import ParameterError
 from audiogp.plugins import REQUIRED, Mismatch, NodeType, Param, Port, hookimpl
 from audiogp.types import (
@@ -191,6 +192,7 @@ MELSPECTROGRAM = NodeType(
               "unit p-norm rows", nullable=True),
     ],
     infer=infer_melspectrogram,
+    checks=WINDOW_CHECKS,
 )
 
 
@@ -282,6 +284,7 @@ MFCC_NODE = NodeType(
         Param("htk", bool, None, "HTK mel formula, for a signal input (default false)"),
     ],
     infer=infer_mfcc,
+    checks=WINDOW_CHECKS,
 )
 
 
@@ -566,6 +569,7 @@ BLOCK_PERIODOGRAM = NodeType(
         Param("pad_end", bool, False, "zero-pad to keep the last partial block"),
     ],
     infer=infer_block_periodogram,
+    checks=(check_window,),
 )
 
 

@@ -34,9 +34,18 @@ def load(ctx, *, path, sr, mono, channel, offset, duration, res_type):
     except (RuntimeError, soundfile.LibsndfileError) as error:
         raise ParameterError(f"path={str(path)!r} cannot be read as audio: {error}") from None
     native_sr = info.samplerate
+    if info.frames == 0:
+        raise ParameterError(f"path={str(path)!r} holds no samples (0 frames)")
+    promised = _wav_promised_frames(path, info)
+    if promised is not None and promised > info.frames:
+        ctx.log.warning("%s is cut short: its header promises %d samples (%.3f s) but the file "
+                        "holds %d (%.3f s); the samples present are used. Re-export or repair "
+                        "the file if the end matters", path.name, promised, promised / native_sr,
+                        info.frames, info.frames / native_sr)
     start = int(round(offset * native_sr))
-    if start > info.frames:
-        raise ParameterError(f"offset={offset} s is past the end of {path} "
+    if start >= info.frames:
+        raise ParameterError(f"offset={offset} s is {'past' if start > info.frames else 'at'} "
+                             f"the end of {path} "
                              f"({info.frames / native_sr:.3f} s long)")
     frames = -1 if duration is None else int(round(duration * native_sr))
     with soundfile.SoundFile(str(path)) as handle:
@@ -50,12 +59,63 @@ def load(ctx, *, path, sr, mono, channel, offset, duration, res_type):
                                  f"(numbered from 0)")
         y = y[channel]
     elif mono:
+        channels = y
         y = y.mean(axis=0, dtype=np.float64).astype(np.float32)
+        _warn_cancelling(ctx, channels, y, path)
     elif y.shape[0] == 1:
         y = y[0]
     if sr is not None and sr != native_sr and y.shape[-1] > 0:
         y = resample(y, native_sr, sr, res_type)
     return Signal(np.ascontiguousarray(y, dtype=np.float32), native_sr if sr is None else sr)
+
+
+def _wav_promised_frames(path, info):
+    """Frames a WAV file's ``data`` chunk header promises (None if not a plain RIFF WAV).
+
+    libsndfile quietly reads what is there when a file is cut short; this
+    reads the header itself (RIFF: the ``data`` chunk's size field) to tell.
+    """
+    if info.format != "WAV":
+        return None
+    bytes_per_frame = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4,
+                       "FLOAT": 4, "DOUBLE": 8, "ULAW": 1, "ALAW": 1}.get(info.subtype)
+    if bytes_per_frame is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(12)
+            if header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+                return None
+            position = 12
+            while True:
+                handle.seek(position)
+                chunk = handle.read(8)
+                if len(chunk) < 8:
+                    return None
+                size = int.from_bytes(chunk[4:8], "little")
+                if chunk[:4] == b"data":
+                    if size in (0, 0xFFFFFFFF):  # streaming writers leave it open
+                        return None
+                    return size // (bytes_per_frame * info.channels)
+                position += 8 + size + (size & 1)
+    except OSError:
+        return None
+
+
+def _warn_cancelling(ctx, channels, mono, path):
+    """Warn when averaging the channels to mono nearly cancels them (antiphase stereo)."""
+    if channels.shape[0] < 2 or mono.size == 0:
+        return
+    level = float(np.sqrt(np.mean(np.square(channels, dtype=np.float64))))
+    if level == 0.0:
+        return
+    mono_level = float(np.sqrt(np.mean(np.square(mono, dtype=np.float64))))
+    if mono_level < 1e-3 * level:
+        drop = ("silent" if mono_level == 0
+                else f"{20 * np.log10(mono_level / level):.0f} dB below the channels")
+        ctx.log.warning("the channels of %s cancel when averaged to mono (antiphase stereo): "
+                        "the mono signal is %s. Set channel: 0 to take one "
+                        "channel, or mono: false to keep them all", path.name, drop)
 
 
 def _refuse_nonfinite(y, path, native_sr, start):
@@ -89,12 +149,16 @@ def infer_load(params):
         info = soundfile.info(str(params["path"]))
     except (RuntimeError, soundfile.LibsndfileError) as error:
         raise Mismatch("path", f"{params['path'].name} cannot be read as audio: {error}") from None
+    if info.frames == 0:
+        raise Mismatch("path", f"{params['path'].name} holds no samples (0 frames): give a "
+                       "recording with sound in it")
     if params["channel"] is not None and params["channel"] >= info.channels:
         raise Mismatch("channel", f"channel={params['channel']} but {params['path'].name} has "
                        f"{info.channels} channel(s), numbered from 0")
     length = info.frames / info.samplerate
-    if params["offset"] > length:
-        raise Mismatch("offset", f"offset={params['offset']} s is past the end of "
+    if int(round(params["offset"] * info.samplerate)) >= info.frames:
+        where = "past" if params["offset"] > length else "at"
+        raise Mismatch("offset", f"offset={params['offset']} s is {where} the end of "
                        f"{params['path'].name} ({length:.3f} s long)")
     mono = params["mono"] or params["channel"] is not None or info.channels == 1
     facts = {"sr": params["sr"] or info.samplerate, "channels": 1 if mono else info.channels}

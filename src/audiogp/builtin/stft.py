@@ -1,5 +1,6 @@
 """Node types ``stft`` and ``istft``: adapters over :mod:`audiogp.dsp.spectrum`."""
 
+from audiogp.builtin._checks import WINDOW_CHECKS
 from audiogp.plugins import NodeType, Param, Port, hookimpl
 from audiogp.types import ComplexSpectrogram, Signal, StftGeometry
 
@@ -66,6 +67,7 @@ STFT = NodeType(
         Param("pad_mode", str, "constant", "padding when centred", choices=("constant", "reflect")),
     ],
     infer=infer_stft,
+    checks=WINDOW_CHECKS,
 )
 
 

@@ -72,6 +72,7 @@ def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=N
     from audiogp.graph.runner import run_graph
 
     registry = _registry(registry, builtins_only)
+    out_dir = Path(out_dir).expanduser()  # "~/results" as a shell would read it
     check_output_folder(out_dir)
     graph = check(spec, overrides=overrides, seed=seed, out_dir=out_dir, force=force,
                   registry=registry)

@@ -4,7 +4,9 @@ Each problem names the file, line and column, the node and the key, what
 was expected, and a "did you mean" for near misses.
 """
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -17,7 +19,10 @@ from audiogp.plugins.declarations import Facts, InputFile, Mismatch, OutputFile
 __all__ = ["SPEC_VERSION", "TOP_LEVEL_KEYS", "validate", "apply_overrides", "parse_override"]
 
 SPEC_VERSION = 1
-TOP_LEVEL_KEYS = ("audiogp", "seed", "description", "nodes")
+TOP_LEVEL_KEYS = ("audiogp", "seed", "description", "defaults", "nodes")
+#: Top-level keys that validation ignores: ``defaults:`` and any ``x-...`` key hold YAML anchors
+#: (``defaults: {fft: &fft {n_fft: 1024, hop_length: 256}}``) for nodes to merge (``<<: *fft``).
+ANCHOR_KEYS = ("defaults", "x-")
 _NODE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -28,8 +33,10 @@ def parse_override(text):
     if not equals or not dot or not node or not key:
         raise SpecError("--set", [SpecProblem(Location(f"--set {text}"),
                                               "expected NODE.KEY=VALUE, e.g. --set spec.n_fft=512")])
+    from audiogp.graph.spec import parse_value
+
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = parse_value(raw) if raw.strip() else None
     except yaml.YAMLError as error:
         raise SpecError("--set", [SpecProblem(Location(f"--set {text}"),
                                               f"the value is not valid YAML: {error}")]) from None
@@ -53,6 +60,7 @@ def apply_overrides(spec, overrides):
         path = ("nodes", node, key)
         spec.value_locations[path] = where
         spec.key_locations.setdefault(path, where)
+        spec.from_command_line.add(path)
     return problems
 
 
@@ -95,7 +103,7 @@ class _Checker:
     def __init__(self, spec, registry, *, out_dir, force):
         self.spec = spec
         self.registry = registry
-        self.out_dir = None if out_dir is None else Path(out_dir).resolve()
+        self.out_dir = None if out_dir is None else _resolve_out_dir(out_dir)
         self.force = force
         self.problems = []
 
@@ -112,9 +120,10 @@ class _Checker:
                          f"this file holds {_describe(data)}")
             return None
         for key in data:
-            if key not in TOP_LEVEL_KEYS:
+            if key not in TOP_LEVEL_KEYS and not (isinstance(key, str) and key.startswith("x-")):
                 self.problem((key,), f"unknown top-level key {key!r} (allowed: "
-                             f"{', '.join(TOP_LEVEL_KEYS)}).{suggest(key, TOP_LEVEL_KEYS)}", at_key=True)
+                             f"{', '.join(TOP_LEVEL_KEYS)}, and x-NAME for anchors)."
+                             f"{suggest(str(key), TOP_LEVEL_KEYS)}", at_key=True)
         if "audiogp" not in data:
             self.problem((), f"missing the version key: add 'audiogp: {SPEC_VERSION}' at the top")
         elif data["audiogp"] != SPEC_VERSION or isinstance(data["audiogp"], bool):
@@ -130,9 +139,14 @@ class _Checker:
         if "nodes" not in data:
             self.problem((), "missing 'nodes:', the mapping of node names to their settings")
             return None
-        if not isinstance(nodes, dict) or not nodes:
-            self.problem(("nodes",), "'nodes' must be a mapping of node names to node settings, "
-                         f"got {_describe(nodes)}")
+        if isinstance(nodes, dict) and not nodes:
+            self.problem(("nodes",), "'nodes' is empty: add the nodes to run, e.g. "
+                         "'voice: {use: example}' and 'out: {use: save, input: voice, path: "
+                         "voice.wav}' (audiogp nodes lists the node types)")
+            return None
+        if not isinstance(nodes, dict):
+            self.problem(("nodes",), "'nodes' must be a mapping of node names to node settings "
+                         f"(name: {{use: TYPE, ...}}), got {_describe(nodes)}")
             return None
         graph_nodes = {}
         for name, settings in nodes.items():
@@ -151,6 +165,7 @@ class _Checker:
                          + "; a node cannot depend on its own output", node=second, key=port,
                          key_kind="input")
         self.check_files(graph_nodes)
+        self.check_out_dir(graph_nodes)
         if not any("cycle" in p.message for p in self.problems):
             self.infer(graph_nodes, topological_order(dependencies))
         if self.problems:
@@ -296,18 +311,51 @@ class _Checker:
         node.params[param.name] = converted
 
     def input_file(self, node, param, text, path):
-        resolved = _resolve(self.spec.folder / Path(text).expanduser())
-        if isinstance(resolved, str):
-            self.problem(path, f"input file {text!r}: {resolved}", node=node.name, key=param.name)
+        say = dict(node=node.name, key=param.name)
+        if "\0" in text:
+            self.problem(path, f"input path {text!r} holds a NUL character, which no file name "
+                         "can hold", **say)
             return None
-        if not resolved.is_file():
-            reason = "is a folder" if resolved.is_dir() else "does not exist"
+        from_command_line = path in self.spec.from_command_line
+        base = Path.cwd() if from_command_line else self.spec.folder
+        start = "the current folder (--set)" if from_command_line else "the spec's folder"
+        try:
+            resolved = (base / Path(text).expanduser()).resolve()
+            kind = ("folder" if resolved.is_dir() else "file" if resolved.is_file()
+                    else "missing" if not resolved.exists() else "other")
+            size = resolved.stat().st_size if kind == "file" else None
+        except (OSError, RuntimeError) as error:  # a symlink loop, a name too long...
+            self.problem(path, f"input file {text!r} cannot be looked up: "
+                         f"{getattr(error, 'strerror', None) or error}", **say)
+            return None
+        if kind != "file":
+            reason = {"folder": "is a folder", "missing": "does not exist"}.get(
+                kind, "is not a regular file")
             self.problem(path, f"input file {text!r} {reason} (looked for {resolved}; relative "
-                         "paths start at the spec's folder)", node=node.name, key=param.name)
+                         f"paths start at {start})", **say)
+        elif size == 0:
+            self.problem(path, f"input file {text!r} is empty (0 bytes, {resolved})", **say)
         node.input_files.append((resolved, path))
         return resolved
 
     def output_file(self, node, param, text, path):
+        say = dict(node=node.name, key=param.name)
+        if "\0" in text:
+            self.problem(path, f"output path {text!r} holds a NUL character, which no file name "
+                         "can hold", **say)
+            return None
+        name = Path(text).name
+        if param.suffixes and name.lower() in param.suffixes:
+            self.problem(path, f"output path {text!r} is only an extension: give the file a "
+                         f"name, e.g. out{name}", **say)
+            return None
+        too_long = [part for part in Path(text).parts if len(part.encode("utf-8", "surrogateescape"))
+                    > _name_max(self.out_dir)]
+        if too_long:
+            self.problem(path, f"output file name {too_long[0][:40]!r}... is "
+                         f"{len(too_long[0].encode('utf-8', 'surrogateescape'))} bytes long; "
+                         f"file names may be at most {_name_max(self.out_dir)} bytes here", **say)
+            return None
         if self.out_dir is None:
             base = Path("/output-folder")  # validating without a run: only check the path stays inside
             resolved = Path(_normalise(base / text))
@@ -429,6 +477,62 @@ def _resolve(path):
         return Path(path).resolve()
     except (RuntimeError, OSError) as error:  # Python 3.11 says RuntimeError for a loop
         return f"cannot be followed: {error}; fix or remove the symbolic link"
+
+
+    def check_out_dir(self, graph_nodes):
+        """The output folder must be creatable and writable when the spec writes anything."""
+        if self.out_dir is None or not any(node.output_files for node in graph_nodes.values()):
+            return
+        where = self.first_output(graph_nodes)
+        existing = self.out_dir
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            self.problem(where, f"the output folder {self.out_dir} cannot be made: {existing} is "
+                         "a file; give --out a folder")
+            return
+        try:
+            handle, probe = tempfile.mkstemp(prefix=".audiogp-probe-", dir=existing)
+        except OSError as error:
+            made_in = "" if existing == self.out_dir else f" (it would be made in {existing})"
+            self.problem(where, f"the output folder {self.out_dir}{made_in} is not writable "
+                         f"({error.strerror or error}); give --out a folder you can write to")
+            return
+        os.close(handle)
+        os.unlink(probe)
+
+    @staticmethod
+    def first_output(graph_nodes):
+        for node in graph_nodes.values():
+            for _, path, _ in node.output_files:
+                return path
+        return ()
+
+
+def _resolve_out_dir(out_dir):
+    from audiogp.errors import UserError
+
+    text = os.fspath(out_dir)
+    if text == "" or (isinstance(text, str) and not text.strip()):
+        raise UserError("--out is empty: give the output folder, e.g. --out out")
+    if "\0" in str(text):
+        raise UserError(f"--out {text!r} holds a NUL character, which no folder name can hold")
+    try:
+        return Path(text).expanduser().resolve()
+    except (OSError, RuntimeError) as error:
+        raise UserError(f"--out {text}: cannot be looked up "
+                        f"({getattr(error, 'strerror', None) or error})") from None
+
+
+def _name_max(folder):
+    """Longest file name (bytes) the output folder's file system takes (255 if not known)."""
+    probe = folder
+    while probe is not None and not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        return os.pathconf(probe if probe is not None else "/", "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 255
 
 
 def _normalise(path):
