@@ -40,6 +40,7 @@ def build_parser():
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.add_argument("--workers", type=int, metavar="N",
                      help="nodes run at the same time (default: cores, at most 4)")
+    _add_memory_option(run)
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a spec without running it",
@@ -47,6 +48,7 @@ def build_parser():
                                    "print every problem with its file:line:column.")
     validate.add_argument("spec", help="path of the YAML spec")
     _add_spec_options(validate)
+    _add_memory_option(validate)
     validate.set_defaults(handler=_validate)
 
     graph = commands.add_parser("graph", help="print the graph of a spec",
@@ -94,6 +96,13 @@ def _add_plugin_options(parser):
                         "in DIR (repeatable)")
 
 
+def _add_memory_option(parser):
+    parser.add_argument("--max-memory", metavar="SIZE", dest="max_memory",
+                        help="refuse, before running, a node estimated to need more memory than "
+                        "SIZE (8G, 512M, or none; default: $AUDIOGP_MAX_MEMORY, else 75%% of the "
+                        "available memory)")
+
+
 def _add_spec_options(parser):
     parser.add_argument("--set", action="append", default=[], metavar="NODE.KEY=VALUE",
                         dest="overrides", help="override a node's parameter or input (repeatable); "
@@ -133,14 +142,15 @@ def _run(args):
     reporter = None if args.quiet else ConsoleReporter()
     graph.run(args.spec, out_dir=args.out, overrides=args.overrides, seed=args.seed,
               force=args.force, registry=registry, reporter=reporter, workers=args.workers,
-              keep_values=False)
+              keep_values=False, max_memory=args.max_memory)
     return EXIT_OK
 
 
 def _validate(args):
     from audiogp import graph
 
-    checked = graph.check(args.spec, overrides=args.overrides, registry=_registry(args))
+    checked = graph.check(args.spec, overrides=args.overrides, registry=_registry(args),
+                          max_memory=args.max_memory)
     print(f"{args.spec}: valid ({len(checked.order)} nodes)")
     return EXIT_OK
 

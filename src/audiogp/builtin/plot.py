@@ -28,6 +28,7 @@ def plot(ctx, *, input, path, title, cmap, top_db, y_axis, dpi, width, height):
 
     if path.suffix.lower() != ".png":
         raise ParameterError(f"path={path.name!r} must end in .png")
+    ctx.progress(0, 2, "stages")  # drawing, then rendering the PNG
     figure = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -55,6 +56,7 @@ def plot(ctx, *, input, path, title, cmap, top_db, y_axis, dpi, width, height):
                 axes.set_yscale("symlog", linthresh=max(float(freqs[1]), 1e-3))
     axes.set_title(ctx.sources.get("input", [""])[0] if title is None else title)
     figure.tight_layout()
+    ctx.progress(1, 2, "stages")
     with ctx.output(path) as temporary:
         # No "Software" metadata: the bytes depend only on the picture.
         figure.savefig(str(temporary), format="png", metadata={"Software": None})

@@ -26,21 +26,23 @@ def _registry(registry, builtins_only):
 
 
 def check(spec, *, overrides=(), seed=None, out_dir=None, force=True, registry=None,
-          builtins_only=False):
+          builtins_only=False, max_memory=None):
     """Load (if given a path) and validate a spec; return the runnable :class:`~audiogp.graph.dag.Graph`.
 
-    Raises :class:`SpecError` with every problem found.
+    ``max_memory`` (``"8G"``) is the memory one node may need (default:
+    ``$AUDIOGP_MAX_MEMORY``, else 75 % of the available memory; see
+    :mod:`audiogp._resources`). Raises :class:`SpecError` with every problem found.
     """
     from audiogp.graph.validate import validate
 
     if not isinstance(spec, Spec):
         spec = load_spec(spec)
     return validate(spec, _registry(registry, builtins_only), overrides=overrides, seed=seed,
-                    out_dir=out_dir, force=force)
+                    out_dir=out_dir, force=force, max_memory=max_memory)
 
 
 def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=None,
-        builtins_only=False, reporter=None, workers=None, keep_values=True):
+        builtins_only=False, reporter=None, workers=None, keep_values=True, max_memory=None):
     """Validate and run a spec (a path or a parsed :class:`Spec`); return a :class:`~audiogp.graph.runner.RunResult`.
 
     Parameters
@@ -60,6 +62,8 @@ def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=N
         Nodes run at once.
     keep_values : bool
         Keep every node's output values in the result (``result.values``).
+    max_memory : str or int, optional
+        Memory budget of one node (see :func:`check`).
     """
     from audiogp.graph.runner import run_graph
 
@@ -69,7 +73,7 @@ def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=N
 
         raise UserError(f"the output folder {out_dir} is a file; give --out a folder")
     graph = check(spec, overrides=overrides, seed=seed, out_dir=out_dir, force=force,
-                  registry=registry)
+                  registry=registry, max_memory=max_memory)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     return run_graph(graph, registry, force=force, reporter=reporter, workers=workers,
                      keep_values=keep_values)

@@ -89,8 +89,8 @@ class Reporter:
     def node_started(self, name, type_name):
         pass
 
-    def node_progress(self, name, done, total):
-        pass
+    def node_progress(self, name, done, total, unit=None):
+        """``done`` of ``total`` units (``unit``: a plural noun such as ``"blocks"``, or None)."""
 
     def node_warning(self, name, message):
         pass
@@ -264,7 +264,7 @@ class _Run:
         if node.type.checks:
             _run_checks(node, inputs)
         ctx = Context(name, seed=self.graph.seed, out_dir=self.graph.out_dir or Path("."),
-                      force=self.force, progress=self.reporter.node_progress,
+                      force=self.force, progress=_progress_callback(self.reporter),
                       cancel_event=self.cancel, sources=node.sources)
         self.reporter.node_started(name, node.type.name)
         started = time.perf_counter()
@@ -311,6 +311,20 @@ class _Run:
             if node.type.main_input() is not None:
                 _check_promised_facts(where, port.name, node.static.get(port.name, {}), value)
         return returned
+
+
+def _progress_callback(reporter):
+    """``reporter.node_progress``, dropping the unit for reporters written before it existed."""
+    import inspect
+
+    report = reporter.node_progress
+    try:
+        parameters = inspect.signature(report).parameters.values()
+    except (TypeError, ValueError):
+        return report
+    if any(p.name == "unit" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters):
+        return report
+    return lambda name, done, total, unit=None: report(name, done, total)
 
 
 def _run_checks(node, inputs):
