@@ -81,9 +81,18 @@ def gla_memory(params, inputs):
 
 
 def envelope_memory(params, inputs):
-    """The rolling estimates work in float64 on a few copies of the signal."""
+    """The envelope and the carrier (float32), and the float64 work arrays: section by section
+    for ``rolling_std`` (:data:`audiogp.dsp.envelope.ROLLING_SECTION`), over the whole signal for
+    ``hilbert`` (its FFT)."""
+    from audiogp.dsp.envelope import ROLLING_SECTION
+
     n = signal_bytes(inputs["input"], itemsize=1)
-    return None if n is None else (n * _ENVELOPE_PER_SAMPLE, "input")
+    if n is None:
+        return None
+    if params["method"] == "hilbert":
+        return n * _ENVELOPE_PER_SAMPLE, "input"
+    section = max(ROLLING_SECTION, 4 * params["frame_length"]) + params["frame_length"]
+    return 8 * n + _ENVELOPE_PER_SAMPLE * section, "input"
 
 
 def _gp_blocks(params, facts):
