@@ -272,3 +272,42 @@ def test_estimates_are_within_a_factor_of_two_of_the_measured_peak(measured, nod
     estimate, peak = measured[node]
     assert estimate is not None
     assert 0.5 <= estimate / peak <= 2.0, (node, estimate, peak)
+
+
+# -- long inputs ------------------------------------------------------------------------------------
+
+def test_pooling_for_plots_matches_a_plain_loop():
+    from audiogp.builtin.plot import _pool
+
+    x = np.random.default_rng(1).standard_normal((3, 1001))
+    pooled = _pool(x, 7, np.max)
+    expected = np.stack([[row[i:i + 7].max() for i in range(0, 1001, 7)] for row in x])
+    np.testing.assert_array_equal(pooled, expected)
+
+
+@pytest.mark.parametrize("kind", ["spectrogram", "signal"])
+def test_a_long_input_is_plotted_in_memory_bounded_by_the_picture(tmp_path, kind):
+    import matplotlib.image
+
+    from audiogp.plugins import get_registry
+    from audiogp.plugins.context import Context
+    from audiogp.types import ComplexSpectrogram, Signal, StftGeometry
+
+    rng = np.random.default_rng(2)
+    if kind == "signal":
+        value = Signal(rng.standard_normal(4_000_000).astype(np.float32), 16000)
+    else:
+        geometry = StftGeometry(sr=16000, n_fft=256, hop_length=64, win_length=256,
+                                window="hann", center=True, length=64 * 39_999)
+        S = (rng.standard_normal((129, 40_000)) + 1j).astype(np.complex64)
+        value = ComplexSpectrogram(S, geometry)
+    node = get_registry(builtins_only=True).node("plot")
+    params = {p.name: p.default for p in node.params}
+    params.update(path=tmp_path / "p.png", dpi=50, width=4.0, height=3.0)
+    tracemalloc.start()
+    node.function(Context("p", out_dir=tmp_path), input=value, **params)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    data = value.y.nbytes if kind == "signal" else value.S.nbytes
+    assert peak < 2.5 * data  # the drawing holds ~400 columns, not one per frame or sample
+    assert matplotlib.image.imread(tmp_path / "p.png").shape[:2] == (150, 200)
