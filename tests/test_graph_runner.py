@@ -206,7 +206,7 @@ def test_progress_and_summary_are_reported(registry, tmp_path):
                  reporter=ConsoleReporter(stream, summary, live=False))
     log = stream.getvalue()
     assert "[1/2] a (constant)" in log and "[2/2] s (slow)" in log
-    assert "s: 50% (4/8)" in log
+    assert "s: 4/8 steps (50.0%)" in log  # no unit given: "steps"
     table = summary.getvalue()
     assert "2 nodes in" in table and "wrote 0 files" in table
     assert [line.split()[0] for line in table.splitlines()[3:5]] == [r.name for r in result.records]

@@ -47,6 +47,7 @@ def build_parser():
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.add_argument("--workers", type=int, metavar="N",
                      help="nodes run at the same time (default: cores, at most 4)")
+    _add_memory_option(run)
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a spec without running it",
@@ -57,6 +58,7 @@ def build_parser():
                           help="output folder the run would use: checked to be writable, and "
                           "output names to fit in it (default: ./out)")
     _add_spec_options(validate)
+    _add_memory_option(validate)
     validate.set_defaults(handler=_validate)
 
     graph = commands.add_parser("graph", help="print the graph of a spec",
@@ -102,6 +104,13 @@ def _add_plugin_options(parser):
     parser.add_argument("--plugins-dir", action="append", default=[], metavar="DIR",
                         dest="plugin_dirs", help="also load every plugin module (*.py, packages) "
                         "in DIR (repeatable)")
+
+
+def _add_memory_option(parser):
+    parser.add_argument("--max-memory", metavar="SIZE", dest="max_memory",
+                        help="refuse, before running, a node estimated to need more memory than "
+                        "SIZE (8G, 512M, or none; default: $AUDIOGP_MAX_MEMORY, else 75%% of the "
+                        "available memory)")
 
 
 def _add_spec_options(parser):
@@ -191,14 +200,16 @@ def _run(args):
     with routed_warnings(reporter, quiet=args.quiet):
         spec = graph.load_spec(args.spec)
         checked = graph.check(spec, overrides=args.overrides, seed=args.seed, out_dir=args.out,
-                              force=args.force, registry=registry)
+                              force=args.force, registry=registry,
+                              max_memory=args.max_memory)
         if not args.quiet:
             _warn_if_nothing_saved(checked)
         # The overrides are applied to ``spec`` already; graph.run checks it again, then runs.
         with _stop_on_signals():
             graph.run(spec, out_dir=args.out, seed=args.seed,
                       force=args.force, registry=registry, reporter=reporter,
-                      workers=args.workers, keep_values=False, threaded=True)
+                      workers=args.workers, keep_values=False, threaded=True,
+                      max_memory=args.max_memory)
     return EXIT_OK
 
 
@@ -273,7 +284,8 @@ def _validate(args):
 
     with routed_warnings(NodeTracker(None)):
         checked = graph.check(args.spec, overrides=args.overrides, registry=_registry(args),
-                              out_dir=args.out, force=True)
+                              out_dir=args.out, force=True,
+                              max_memory=args.max_memory)
     _warn_if_nothing_saved(checked)
     print(f"{args.spec}: valid ({len(checked.order)} nodes)")
     return EXIT_OK

@@ -17,6 +17,7 @@ import numpy as np
 from audiogp.builtin import _facts as facts
 from audiogp.builtin._facts import GEOMETRY, MEL_BANK, SIGNAL, STFT
 from audiogp.builtin._checks import WINDOW_CHECKS, check_window
+from audiogp.builtin._memory import MAX_FFT, envelope_memory
 from audiogp.errors import ParameterError
 from audiogp.plugins import REQUIRED, Mismatch, NodeType, Param, Port, hookimpl
 from audiogp.types import (
@@ -39,10 +40,11 @@ _STFT_KEYS = STFT + ("pad_mode",)
 def _stft_params(hop_default):
     """STFT parameters shared by nodes that accept a signal (null: default or the input's geometry)."""
     return [
-        Param("n_fft", int, None, "FFT length for a signal input (default 2048)", minimum=1),
+        Param("n_fft", int, None, "FFT length for a signal input (default 2048)", minimum=1,
+              maximum=MAX_FFT),
         Param("hop_length", int, None, f"hop for a signal input (default {hop_default})", minimum=1),
         Param("win_length", int, None, "window length for a signal input (default n_fft)",
-              minimum=1),
+              minimum=1, maximum=MAX_FFT),
         Param("window", (str, list, float), None, _WINDOW_DOC + " (default hann)"),
         Param("center", bool, None, "centre frames, for a signal input (default true)"),
         Param("pad_mode", str, None, "padding when centred, for a signal input (default "
@@ -579,11 +581,14 @@ def envelope(ctx, *, input, method, frame_length, floor):
     """Amplitude envelope of a signal and its carrier (signal / envelope)."""
     from audiogp import dsp
 
+    ctx.progress(0, 2, "stages")
     if method == "rolling_std":
         env = dsp.rolling_std_envelope(input.y, frame_length=frame_length, floor=floor)
     else:
         env = dsp.hilbert_envelope(input.y, smooth_length=frame_length, floor=floor)
+    ctx.progress(1, 2, "stages")
     carrier = dsp.demodulate(input.y, env)
+    ctx.progress(2, 2, "stages")
     return {"envelope": Signal(env, input.sr), "carrier": Signal(carrier, input.sr)}
 
 
@@ -602,6 +607,7 @@ ENVELOPE = NodeType(
     ],
     infer=lambda params, inputs: dict.fromkeys(("envelope", "carrier"),
                                                facts.take(inputs["input"], SIGNAL)),
+    memory=envelope_memory,
 )
 
 

@@ -12,6 +12,7 @@ declarations::
     model: {use: gp_fit, input: voice, kernel: kern, n_components: 16}
 """
 
+from audiogp.builtin._memory import gp_fit_memory, gp_fit_sizes, gp_synthesize_memory
 from audiogp.errors import ParameterError
 from audiogp.plugins import (InputFile, Mismatch, NodeType, OutputFile, Param, Port, ValueType,
                              hookimpl)
@@ -132,10 +133,14 @@ def gp_fit(ctx, *, input, envelope, kernel, kernel_name, n_components, block_ms,
                                  f"does not match the signal ({input.n_samples} at {input.sr} Hz)")
         envelope = np.asarray(envelope.y)
     chosen = kernel if kernel is not None else resolve_kernel(kernel_name)
+    hop = int(round((block_ms / 2 if hop_ms is None else hop_ms) * input.sr / 1000.0))
+    # L-BFGS-B fits every block at once: progress is its iterations, with the block count named.
+    unit = f"iterations over {-(-input.n_samples // max(hop, 1))} blocks"
+    ctx.progress(0, max_iter, unit)
     try:
         return gp.fit(y, input.sr, kernel=chosen, n_components=n_components, block_ms=block_ms,
                       hop_ms=hop_ms, loss=loss, init=init, smoothness=smoothness, envelope=envelope,
-                      max_iter=max_iter, progress=ctx.progress)
+                      max_iter=max_iter, progress=ctx.progress_in(unit))
     except gp.KernelError as error:
         raise ParameterError(_kernel_message(error)) from None
 
@@ -163,6 +168,8 @@ GP_FIT = NodeType(
         Param("max_iter", int, 100, "most L-BFGS-B iterations", minimum=1),
     ],
     infer=lambda params, inputs: infer_gp_fit(params, inputs),
+    checks=[gp_fit_sizes],
+    memory=gp_fit_memory,
 )
 
 
@@ -186,7 +193,8 @@ def gp_synthesize(ctx, *, fit, mode, context):
     """Sample a waveform from a fitted model, block by block, envelope restored."""
     from audiogp import gp
 
-    y = gp.synthesize(fit, mode=mode, seed=ctx.seed, context=context)
+    y = gp.synthesize(fit, mode=mode, seed=ctx.seed, context=context,
+                      progress=ctx.progress_in("blocks"))
     return Signal(y, fit.sr)
 
 
@@ -203,6 +211,7 @@ GP_SYNTHESIZE = NodeType(
               minimum=1),
     ],
     infer=infer_gp_synthesize,
+    memory=gp_synthesize_memory,
 )
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from audiogp.builtin import _facts as facts
 from audiogp.builtin._facts import GEOMETRY, MEL_BANK
+from audiogp.builtin._memory import MAX_ITER, gla_memory
 from audiogp.errors import ParameterError
 from audiogp.plugins import Mismatch, NodeType, Param, Port, hookimpl
 from audiogp.types import (
@@ -55,7 +56,7 @@ def _infer_signal(geometry, params):
 
 def _gla_params(init_default):
     return [
-        Param("n_iter", int, 32, "Griffin-Lim iterations", minimum=0),
+        Param("n_iter", int, 32, "Griffin-Lim iterations", minimum=0, maximum=MAX_ITER),
         Param("momentum", float, 0.99, "fast Griffin-Lim momentum (0: plain Griffin-Lim)", minimum=0),
         Param("init", str, init_default, "initial phase (a 'phase' input overrides it)",
               choices=_INITS),
@@ -81,8 +82,10 @@ def griffinlim(ctx, *, input, phase, n_iter, momentum, init, length, pad_mode):
         init = phase.phase
     kwargs = geometry.istft_kwargs()
     kwargs["length"] = _length(geometry, length)
+    ctx.progress(0, n_iter, "iterations")  # shown while the start (PGHI, random) is computed
     y = dsp.griffinlim(_magnitude(input), n_iter=n_iter, momentum=momentum, init=init,
-                       random_state=ctx.seed, pad_mode=pad_mode, progress=ctx.progress, **kwargs)
+                       random_state=ctx.seed, pad_mode=pad_mode,
+                       progress=ctx.progress_in("iterations"), **kwargs)
     return Signal(y, geometry.sr)
 
 
@@ -117,6 +120,7 @@ GRIFFINLIM = NodeType(
               choices=("constant", "reflect")),
     ],
     infer=infer_griffinlim,
+    memory=gla_memory,
 )
 
 
@@ -127,8 +131,10 @@ def pghi(ctx, *, input, tol):
     from audiogp import dsp
 
     geometry = input.geometry
+    ctx.progress(0, 1, "spectrograms")
     phase = dsp.pghi(_magnitude(input), n_fft=geometry.n_fft, hop_length=geometry.hop_length,
                      win_length=geometry.win_length, window=geometry.window, tol=tol)
+    ctx.progress(1, 1, "spectrograms")
     return Phase(phase, geometry)
 
 
@@ -149,6 +155,7 @@ PGHI = NodeType(
     params=[Param("tol", float, 1e-5, "coefficients below tol * max get phase 0",
                   exclusive_minimum=0, exclusive_maximum=1)],
     infer=lambda params, inputs: infer_pghi(inputs["input"]),
+    memory=gla_memory,
 )
 
 
@@ -197,7 +204,7 @@ def mel_to_audio(ctx, *, input, n_iter, momentum, init, length):
                          win_length=geometry.win_length, window=geometry.window,
                          center=geometry.center, n_iter=n_iter, momentum=momentum, init=init,
                          random_state=ctx.seed, length=_length(geometry, length), dtype=np.float32,
-                         progress=ctx.progress, **_mel_kwargs(input.mel))
+                         progress=ctx.progress_in("iterations"), **_mel_kwargs(input.mel))
     return Signal(y, geometry.sr)
 
 

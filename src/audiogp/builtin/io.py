@@ -12,6 +12,7 @@ import zipfile
 
 import numpy as np
 
+from audiogp.builtin._memory import MAX_SR, load_memory, resampled_length
 from audiogp.errors import ParameterError
 from audiogp.plugins import InputFile, Mismatch, NodeType, OutputFile, Param, Port, hookimpl
 from audiogp.types import Metrics, Signal
@@ -162,11 +163,12 @@ def infer_load(params):
                        f"{params['path'].name} ({length:.3f} s long)")
     mono = params["mono"] or params["channel"] is not None or info.channels == 1
     facts = {"sr": params["sr"] or info.samplerate, "channels": 1 if mono else info.channels}
-    if facts["sr"] == info.samplerate:  # not resampled: the length read is known exactly
-        frames = info.frames - int(round(params["offset"] * info.samplerate))
-        if params["duration"] is not None:
-            frames = min(frames, int(round(params["duration"] * info.samplerate)))
-        facts["length"] = frames
+    frames = max(info.frames - int(round(params["offset"] * info.samplerate)), 0)
+    if params["duration"] is not None:
+        frames = min(frames, int(round(params["duration"] * info.samplerate)))
+    # soxr's output length is floor(frames * sr / native_sr + 1/2), so it is known exactly too.
+    facts["length"] = (frames if facts["sr"] == info.samplerate
+                       else resampled_length(frames, info.samplerate, facts["sr"]))
     return {"signal": facts}
 
 
@@ -177,7 +179,7 @@ LOAD = NodeType(
     params=[
         Param("path", InputFile, doc="audio file, relative to the spec's folder"),
         Param("sr", int, 22050, "resample to this rate in Hz; null keeps the file's rate",
-              minimum=1, nullable=True),
+              minimum=1, maximum=MAX_SR, nullable=True),
         Param("mono", bool, True, "average the channels to one"),
         Param("channel", int, None, "take only this channel (from 0); overrides mono", minimum=0),
         Param("offset", float, 0.0, "start reading this many seconds in", minimum=0),
@@ -185,6 +187,7 @@ LOAD = NodeType(
         Param("res_type", str, "soxr_hq", "resampling quality", choices=RESAMPLING_QUALITIES),
     ],
     infer=lambda params, inputs: infer_load(params),
+    memory=load_memory,
 )
 
 

@@ -4,6 +4,8 @@ matplotlib is imported inside the node function only, and drawn through its
 object-oriented API (no pyplot global state).
 """
 
+import math
+
 import numpy as np
 
 from audiogp.errors import ParameterError
@@ -28,12 +30,20 @@ def plot(ctx, *, input, path, title, cmap, top_db, y_axis, dpi, width, height):
 
     if path.suffix.lower() != ".png":
         raise ParameterError(f"path={path.name!r} must end in .png")
+    ctx.progress(0, 2, "stages")  # drawing, then rendering the PNG
     figure = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
+    columns = 2 * int(math.ceil(width * dpi))  # more than two values per pixel cannot be seen
     if isinstance(input, Signal):
         y = _first_channel(ctx, input.y, 1)
-        axes.plot(np.arange(y.shape[-1]) / input.sr, y, linewidth=0.5)
+        step = -(-y.shape[-1] // columns)
+        if step > 2:  # a long signal: its minimum and maximum per column, as a filled band
+            low, high = _pool(y, step, np.min), _pool(y, step, np.max)
+            edges = np.arange(low.shape[-1]) * step / input.sr
+            axes.fill_between(edges, low, high, linewidth=0.5, step="post")
+        else:
+            axes.plot(np.arange(y.shape[-1]) / input.sr, y, linewidth=0.5)
         axes.set_xlabel("time (s)")
         axes.set_ylabel("amplitude")
     else:
@@ -42,7 +52,12 @@ def plot(ctx, *, input, path, title, cmap, top_db, y_axis, dpi, width, height):
         geometry = input.geometry
         # Frame t is centred on t * hop (center=True) or starts there: draw its cell accordingly.
         first = -0.5 * geometry.hop_length if geometry.center else 0.0
-        times = (first + np.arange(image.shape[-1] + 1) * geometry.hop_length) / geometry.sr
+        n_frames = image.shape[-1]
+        step = max(-(-n_frames // columns), 1)
+        if step > 1:  # a long spectrogram: the loudest of each run of `step` frames, per bin
+            image = _pool(image, step, np.max)
+        starts = np.minimum(np.arange(image.shape[-1] + 1) * step, n_frames)
+        times = (first + starts * geometry.hop_length) / geometry.sr
         rows = np.arange(image.shape[-2] + 1) if freqs is None else freqs
         mesh = axes.pcolormesh(times, rows, image, cmap=cmap, shading="flat", rasterized=True)
         figure.colorbar(mesh, ax=axes, label=label)
@@ -55,9 +70,20 @@ def plot(ctx, *, input, path, title, cmap, top_db, y_axis, dpi, width, height):
                 axes.set_yscale("symlog", linthresh=max(float(freqs[1]), 1e-3))
     axes.set_title(ctx.sources.get("input", [""])[0] if title is None else title)
     figure.tight_layout()
+    ctx.progress(1, 2, "stages")
     with ctx.output(path) as temporary:
         # No "Software" metadata: the bytes depend only on the picture.
         figure.savefig(str(temporary), format="png", metadata={"Software": None})
+
+
+def _pool(array, step, reduce):
+    """``reduce`` over runs of ``step`` values along the last axis (the last run may be shorter)."""
+    n = array.shape[-1]
+    full = n // step * step
+    pooled = reduce(array[..., :full].reshape(array.shape[:-1] + (-1, step)), axis=-1)
+    if full < n:
+        pooled = np.concatenate([pooled, reduce(array[..., full:], axis=-1, keepdims=True)], -1)
+    return pooled
 
 
 def _image(value, top_db):

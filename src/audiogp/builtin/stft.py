@@ -1,6 +1,7 @@
 """Node types ``stft`` and ``istft``: adapters over :mod:`audiogp.dsp.spectrum`."""
 
 from audiogp.builtin._checks import WINDOW_CHECKS
+from audiogp.builtin._memory import MAX_FFT, stft_memory
 from audiogp.plugins import NodeType, Param, Port, hookimpl
 from audiogp.types import ComplexSpectrogram, Signal, StftGeometry
 
@@ -58,16 +59,19 @@ STFT = NodeType(
     inputs=[Port("input", Signal, "the signal to analyse")],
     outputs=[Port("spectrogram", ComplexSpectrogram, "complex STFT with its geometry")],
     params=[
-        Param("n_fft", int, 2048, "FFT length; 1 + n_fft // 2 frequency bins", minimum=1),
+        Param("n_fft", int, 2048, "FFT length; 1 + n_fft // 2 frequency bins", minimum=1,
+              maximum=MAX_FFT),
         Param("hop_length", int, None, "samples between frames (default win_length // 4)",
               minimum=1),
-        Param("win_length", int, None, "window length (default n_fft)", minimum=1),
+        Param("win_length", int, None, "window length (default n_fft)", minimum=1,
+              maximum=MAX_FFT),
         Param("window", (str, list, float), "hann", _WINDOW_DOC),
         Param("center", bool, True, "centre frame t on sample t * hop_length"),
         Param("pad_mode", str, "constant", "padding when centred", choices=("constant", "reflect")),
     ],
     infer=infer_stft,
     checks=WINDOW_CHECKS,
+    memory=stft_memory,
 )
 
 

@@ -47,9 +47,24 @@ def rolling_std_envelope(y, *, frame_length=512, floor=1e-3):
     y = check.float_array(y, "y")
     frame_length = check.integer(frame_length, "frame_length", minimum=1)
     floor = check.real_number(floor, "floor", exclusive_minimum=0)
-    mean, mean_square = _rolling_means(y, frame_length, squares=True)
-    std = np.sqrt(np.maximum(mean_square - mean**2, 0.0))
-    return np.maximum(std, floor).astype(y.dtype, copy=False)
+    n = y.shape[-1]
+    out = np.empty(y.shape, dtype=y.dtype)
+    # Section by section, each with the window's reach on both sides, so that the float64 work
+    # arrays are bounded by the section and memory grows with the signal only by its output.
+    half = frame_length // 2
+    section = max(ROLLING_SECTION, 4 * frame_length)
+    for start in range(0, max(n, 1), section):
+        stop = min(start + section, n)
+        first, last = max(start - half, 0), min(stop - half + frame_length, n)
+        mean, mean_square = _rolling_means(y[..., first:last], frame_length, squares=True,
+                                           origin=first, total=n)
+        std = np.sqrt(np.maximum(mean_square - mean**2, 0.0))
+        out[..., start:stop] = np.maximum(std, floor)[..., start - first:stop - first]
+    return out
+
+
+#: Samples per section of :func:`rolling_std_envelope` (its float64 work arrays scale with it).
+ROLLING_SECTION = 2**16
 
 
 def hilbert_envelope(y, *, smooth_length=None, floor=1e-3):
@@ -150,7 +165,7 @@ def _positive_envelope(envelope, shape):
     return envelope
 
 
-def _rolling_means(x, frame_length, *, squares):
+def _rolling_means(x, frame_length, *, squares, origin=0, total=None):
     """Centred, edge-truncated moving averages of ``x`` (and of ``x**2``) along the last axis.
 
     O(n) for any window, through running sums. A single running sum over the
@@ -163,11 +178,14 @@ def _rolling_means(x, frame_length, *, squares):
     """
     x = np.asarray(x, dtype=np.float64)
     n = x.shape[-1]
-    offset = x.mean(axis=-1, keepdims=True) if squares else 0.0
+    offset = x.mean(axis=-1, keepdims=True) if squares and n else 0.0
     centred = x - offset
-    t = np.arange(n)
-    lo = np.clip(t - frame_length // 2, 0, n)
-    hi = np.clip(t - frame_length // 2 + frame_length, 0, n)
+    # ``x`` may be the section [origin, origin + n) of a signal of ``total`` samples: windows are
+    # truncated at the signal's ends only (the caller gives each section the window's reach).
+    total = n if total is None else total
+    t = np.arange(origin, origin + n)
+    lo = np.clip(np.clip(t - frame_length // 2, 0, total) - origin, 0, n)
+    hi = np.clip(np.clip(t - frame_length // 2 + frame_length, 0, total) - origin, 0, n)
     count = (hi - lo).astype(np.float64)
     chunk = frame_length
     lo_chunk, lo_offset = np.divmod(lo, chunk)

@@ -15,7 +15,7 @@ from audiogp.gp.kernelfit import KernelFit
 MODES = ("previous", "zero-ends", "independent", "statespace")
 
 
-def synthesize(fit, *, mode="previous", seed=None, context=None):
+def synthesize(fit, *, mode="previous", seed=None, context=None, progress=None):
     """Draw a waveform from a fitted model.
 
     Parameters
@@ -39,6 +39,9 @@ def synthesize(fit, *, mode="previous", seed=None, context=None):
     context : int, optional
         Samples of the previous block conditioned on in ``"previous"`` mode
         (default: one hop).
+    progress : callable, optional
+        ``progress(done, total)`` with the number of blocks drawn (not called
+        in ``"statespace"`` mode, which draws sample by sample).
 
     Returns
     -------
@@ -72,8 +75,8 @@ def synthesize(fit, *, mode="previous", seed=None, context=None):
                 raise ParameterError(f"context is only used with mode='previous', not {mode!r}")
             n_lags = hop
         autocov = fit.autocov(n_lags)
-        y = np.asarray(sample_blocks(autocov, hop, mode=mode, context=context, rng=rng),
-                       dtype=np.float64).reshape(-1)
+        y = np.asarray(sample_blocks(autocov, hop, mode=mode, context=context, rng=rng,
+                                     progress=progress), dtype=np.float64).reshape(-1)
     y = y[:fit.n_samples]
     if fit.envelope is not None:
         y = y * fit.envelope

@@ -26,21 +26,24 @@ def _registry(registry, builtins_only):
 
 
 def check(spec, *, overrides=(), seed=None, out_dir=None, force=True, registry=None,
-          builtins_only=False):
+          builtins_only=False, max_memory=None):
     """Load (if given a path) and validate a spec; return the runnable :class:`~audiogp.graph.dag.Graph`.
 
-    Raises :class:`SpecError` with every problem found.
+    ``max_memory`` (``"8G"``) is the memory one node may need (default:
+    ``$AUDIOGP_MAX_MEMORY``, else 75 % of the available memory; see
+    :mod:`audiogp._resources`). Raises :class:`SpecError` with every problem found.
     """
     from audiogp.graph.validate import validate
 
     if not isinstance(spec, Spec):
         spec = load_spec(spec)
     return validate(spec, _registry(registry, builtins_only), overrides=overrides, seed=seed,
-                    out_dir=out_dir, force=force)
+                    out_dir=out_dir, force=force, max_memory=max_memory)
 
 
 def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=None,
-        builtins_only=False, reporter=None, workers=None, keep_values=True, threaded=None):
+        builtins_only=False, reporter=None, workers=None, keep_values=True, threaded=None,
+        max_memory=None):
     """Validate and run a spec (a path or a parsed :class:`Spec`); return a :class:`~audiogp.graph.runner.RunResult`.
 
     Parameters
@@ -63,6 +66,8 @@ def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=N
     threaded : bool, optional
         Run nodes in worker threads even with one worker (see
         :func:`audiogp.graph.runner.run_graph`).
+    max_memory : str or int, optional
+        Memory budget of one node (see :func:`check`).
 
     Outputs are published only once every node has succeeded; a failed or
     interrupted run leaves ``out_dir`` as it was (docs/specs.md, "Outputs and
@@ -75,7 +80,7 @@ def run(spec, *, out_dir="out", overrides=(), seed=None, force=False, registry=N
     out_dir = Path(out_dir).expanduser()  # "~/results" as a shell would read it
     check_output_folder(out_dir)
     graph = check(spec, overrides=overrides, seed=seed, out_dir=out_dir, force=force,
-                  registry=registry)
+                  registry=registry, max_memory=max_memory)
     existed = Path(out_dir).exists()
     check_output_folder(out_dir, create=True)
     try:

@@ -91,8 +91,8 @@ class Reporter:
     def node_started(self, name, type_name):
         pass
 
-    def node_progress(self, name, done, total):
-        pass
+    def node_progress(self, name, done, total, unit=None):
+        """``done`` of ``total`` units (``unit``: a plural noun such as ``"blocks"``, or None)."""
 
     def node_warning(self, name, message):
         pass
@@ -389,7 +389,7 @@ class _Run:
         if node.type.checks:
             _run_checks(node, inputs)
         ctx = Context(name, seed=self.graph.seed, out_dir=self.graph.out_dir or Path("."),
-                      force=self.force, progress=self.reporter.node_progress,
+                      force=self.force, progress=_progress_callback(self.reporter),
                       cancel_event=self.cancel, sources=node.sources, outputs=self.outputs)
         _warm_imports(node.type)  # one-off imports are not counted in the node's time
         self.reporter.node_started(name, node.type.name)
@@ -446,6 +446,20 @@ def _warm_imports(node_type):
             importlib.import_module(requirement.partition(":")[0])
         except Exception:  # noqa: BLE001 - the node reports a missing package itself
             pass
+
+
+def _progress_callback(reporter):
+    """``reporter.node_progress``, dropping the unit for reporters written before it existed."""
+    import inspect
+
+    report = reporter.node_progress
+    try:
+        parameters = inspect.signature(report).parameters.values()
+    except (TypeError, ValueError):
+        return report
+    if any(p.name == "unit" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters):
+        return report
+    return lambda name, done, total, unit=None: report(name, done, total)
 
 
 def _run_checks(node, inputs):

@@ -64,7 +64,7 @@ def apply_overrides(spec, overrides):
     return problems
 
 
-def validate(spec, registry, *, overrides=(), seed=None, out_dir=None, force=True):
+def validate(spec, registry, *, overrides=(), seed=None, out_dir=None, force=True, max_memory=None):
     """Check ``spec`` and return the :class:`Graph` to run; raise :class:`SpecError` listing every problem.
 
     Parameters
@@ -82,8 +82,18 @@ def validate(spec, registry, *, overrides=(), seed=None, out_dir=None, force=Tru
         paths that escape it) and, unless ``force``, must not exist yet.
     force : bool
         Allow existing output files to be replaced.
+    max_memory : str, int or audiogp._resources.Budget, optional
+        The memory one node may need (``"8G"``; default ``$AUDIOGP_MAX_MEMORY``, else 75 % of
+        the available memory): a node whose declared estimate exceeds it is a problem.
     """
+    from audiogp import _resources
+
+    try:
+        budget = _resources.resolve_budget(max_memory)
+    except ValueError as error:
+        raise SpecError(spec.source, [SpecProblem(Location("--max-memory"), str(error))]) from None
     checker = _Checker(spec, registry, out_dir=out_dir, force=force)
+    checker.budget = budget
     checker.problems.extend(spec.problems)
     checker.problems.extend(apply_overrides(spec, overrides))
     graph = checker.check(seed)
@@ -106,6 +116,7 @@ class _Checker:
         self.out_dir = None if out_dir is None else _resolve_out_dir(out_dir)
         self.force = force
         self.problems = []
+        self.budget = None
 
     def problem(self, path, message, *, node=None, key=None, key_kind="parameter", at_key=False):
         self.problems.append(SpecProblem(self.spec.where(path, key=at_key), message, node=node,
@@ -184,7 +195,8 @@ class _Checker:
             node = graph_nodes[name]
             node_type = node.type
             main = node_type.main_input()
-            if name in troubled or (node_type.infer is None and not node_type.checks and main is None):
+            if name in troubled or (node_type.infer is None and not node_type.checks and main is None
+                                    and node_type.memory is None):
                 continue
             inputs = {}
             for port in node_type.inputs:
@@ -194,6 +206,7 @@ class _Checker:
                 for check in node_type.checks:
                     check(dict(node.params), inputs)
                 static = node_type.infer(dict(node.params), inputs) or {} if node_type.infer else {}
+                self.check_memory(node, inputs)
             except Mismatch as error:
                 self.problem(("nodes", name, error.key), str(error), node=name, key=error.key,
                              key_kind="input" if node_type.input(error.key) else "parameter")
@@ -204,6 +217,21 @@ class _Checker:
             node.static = {port: dict(attributes) for port, attributes in static.items()}
             if main is not None:
                 node.static = self.passed_on(node_type, inputs[main], node.static)
+
+    def check_memory(self, node, inputs):
+        """Refuse, at the key driving it, a node whose memory estimate exceeds the budget."""
+        from audiogp._resources import check_estimate
+
+        if self.budget is None:
+            return
+        refused = check_estimate(node.type, dict(node.params), inputs, self.budget)
+        if refused is None:
+            return
+        key, message = refused
+        if key is None:
+            self.problem(("nodes", node.name), message, node=node.name)
+        else:
+            raise Mismatch(key, message)
 
     def passed_on(self, node_type, main_facts, static):
         """Output facts of a node passing its main input's on: those each output's type carries,

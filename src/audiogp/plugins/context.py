@@ -74,17 +74,27 @@ class Context:
         """True once the run has been interrupted; long loops may check it."""
         return self._cancel.is_set()
 
-    def progress(self, done, total):
+    def progress(self, done, total, unit=None):
         """Report that ``done`` of ``total`` units of work are finished.
 
-        Pass it as the ``progress=`` argument of library functions. It raises
+        Pass it as the ``progress=`` argument of library functions, or wrap it
+        to name the unit: ``lambda d, t: ctx.progress(d, t, "blocks")``. The
+        unit (a plural noun, ``"iterations"``, ``"blocks"``, ``"frames"``) is
+        what the console shows with the rate and the time left. It raises
         :class:`Cancelled` if the run has been interrupted, which stops the
         node at its next report.
         """
         if self._cancel.is_set():
             raise Cancelled(self.node)
         if self._report is not None:
-            self._report(self.node, done, total)
+            if unit is None:
+                self._report(self.node, done, total)
+            else:
+                self._report(self.node, done, total, unit)
+
+    def progress_in(self, unit):
+        """``progress(done, total)`` reporting in ``unit``, for a library function's ``progress=``."""
+        return lambda done, total: self.progress(done, total, unit)
 
     @contextlib.contextmanager
     def output(self, path, *, keep_on_failure=False):

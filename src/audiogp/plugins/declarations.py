@@ -463,6 +463,14 @@ class NodeType:
         contradiction), and again when the node runs, with the facts of the
         actual input values, before the function is called: the check is
         written once, and a mismatch is reported at the key either way.
+    memory : callable, optional
+        ``memory(params, inputs) -> bytes`` (or ``(bytes, key)``, or None when
+        not known): the node's peak memory estimated from its parameters and
+        its inputs' :class:`Facts`, called when the spec is validated. A node
+        whose estimate exceeds the run's memory budget is refused before
+        anything runs, at ``key`` (the parameter that drives the estimate) or
+        at the node (see :mod:`audiogp._resources`). It must only compute
+        (never allocate what it estimates). May raise :class:`Mismatch`.
     """
 
     name: str
@@ -478,6 +486,7 @@ class NodeType:
     requires: tuple = ()
     facts_from: Any = MAIN_INPUT
     checks: tuple = ()
+    memory: Optional[Callable] = None
 
     def __post_init__(self):
         where = f"node type {self.name!r}"
@@ -488,6 +497,9 @@ class NodeType:
         object.__setattr__(self, "requires", tuple(self.requires))
         if self.infer is not None and not callable(self.infer):
             raise DeclarationError(f"{where}: infer {self.infer!r} is not callable")
+        if self.memory is not None and not callable(self.memory):
+            raise DeclarationError(f"{where}: memory {self.memory!r} is not callable "
+                                   "(memory(params, inputs) -> bytes)")
         if not isinstance(self.name, str) or not _NAME.match(self.name):
             raise DeclarationError(f"{where}: the name must be an identifier (letters, digits, _)")
         if not callable(self.function):
