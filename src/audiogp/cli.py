@@ -40,6 +40,9 @@ def build_parser():
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.add_argument("--workers", type=int, metavar="N",
                      help="nodes run at the same time (default: cores, at most 4)")
+    from audiogp.corpus.cli import add_corpus_options
+
+    add_corpus_options(run)
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a spec without running it",
@@ -126,6 +129,8 @@ def _registry(args, *, warn=True):
 
 
 def _run(args):
+    if args.over is not None or args.jobs is not None or args.scheduler is not None:
+        return _run_corpus(args)
     from audiogp import graph
     from audiogp.graph.report import ConsoleReporter
 
@@ -135,6 +140,19 @@ def _run(args):
               force=args.force, registry=registry, reporter=reporter, workers=args.workers,
               keep_values=False)
     return EXIT_OK
+
+
+def _run_corpus(args):
+    from audiogp.corpus.cli import run_corpus_command
+    from audiogp.errors import UserError
+
+    if args.over is None:
+        raise UserError("--jobs and --scheduler run a corpus: give --over NODE.KEY=PATTERN too "
+                        "(docs/corpus.md)")
+    _registry(args)  # plugin problems are reported once, here
+    return run_corpus_command(args, {"builtins_only": args.builtins_only,
+                                     "plugin_modules": tuple(args.plugin_modules),
+                                     "plugin_dirs": tuple(args.plugin_dirs)})
 
 
 def _validate(args):
