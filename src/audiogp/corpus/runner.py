@@ -57,17 +57,14 @@ def _spec_seed(spec_text, seed):
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
-def _check_target(graph, target):
+def _check_target(node_type, target):
     from audiogp.plugins import InputFile
 
-    node = graph.nodes.get(target.node)
-    if node is None:
-        raise UserError(f"--over {target}: the spec has no node {target.node!r}")
-    param = next((p for p in node.type.params if p.name == target.key), None)
+    param = next((p for p in node_type.params if p.name == target.key), None)
     if param is None or InputFile not in param.types:
-        files = [p.name for p in node.type.params if InputFile in p.types]
+        files = [p.name for p in node_type.params if InputFile in p.types]
         raise UserError(f"--over {target}: {target.key!r} of node {target.node!r} "
-                        f"({node.type.name}) is not an input-file parameter; "
+                        f"({node_type.name}) is not an input-file parameter; "
                         + (f"it takes input files on: {', '.join(files)}" if files else
                            "that node reads no file (give the node that loads the audio)"))
 
@@ -114,7 +111,13 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
     registry_options = dict(registry_options or {})
     target = parse_over(over)
     spec_path = Path(spec)
-    load_spec(spec_path)  # readable YAML, or a located error
+    parsed = load_spec(spec_path)  # readable YAML, or a located error
+    nodes = parsed.data.get("nodes") if isinstance(parsed.data, dict) else None
+    if isinstance(nodes, dict) and target.node not in nodes:
+        from audiogp._validate import suggest
+
+        raise UserError(f"--over {target}: the spec has no node {target.node!r}."
+                        f"{suggest(target.node, list(nodes))}")
     spec_text = spec_path.read_text(encoding="utf-8")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -136,14 +139,17 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
     # The spec is checked once, before any item runs. Problems that every one of the first
     # few items shares are the spec's; an item whose own file is at fault fails on its own.
     registry = get_registry(**registry_options)
+    settings = nodes.get(target.node) if isinstance(nodes, dict) else None
+    use = settings.get("use") if isinstance(settings, dict) else None
+    if isinstance(use, str) and use in registry.node_types:
+        _check_target(registry.node(use), target)  # else validation names the problem
     first_error = None
     for item in items[:_VALIDATION_TRIES]:
         try:
-            graph = check_item(task(item), registry)
+            check_item(task(item), registry)
         except SpecError as error:
             first_error = first_error or error
             continue
-        _check_target(graph, target)
         break
     else:
         raise UserError(f"the spec does not validate for the first {min(len(items), 3)} "
