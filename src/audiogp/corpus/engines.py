@@ -10,6 +10,7 @@ scheduler. The workers must see the same file system paths as the client.
 
 import contextlib
 import logging
+import uuid
 
 from audiogp.corpus.item import run_item
 from audiogp.errors import UserError
@@ -109,7 +110,7 @@ class DaskEngine:
         def submit_next():
             for task in tasks:
                 future = self.client.submit(run_item, task, pure=False,
-                                            key=f"audiogp-item-{task.item_rel}-{id(task)}")
+                                            key=f"audiogp-item-{uuid.uuid4().hex}")
                 pending[future.key] = task
                 queue.add(future)
                 return True
