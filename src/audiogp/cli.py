@@ -136,6 +136,10 @@ def _run(args):
 
     registry = _registry(args)
     reporter = None if args.quiet else ConsoleReporter()
+    if args.report:
+        from audiogp.corpus.cli import run_with_report
+
+        return run_with_report(args, registry, reporter)
     graph.run(args.spec, out_dir=args.out, overrides=args.overrides, seed=args.seed,
               force=args.force, registry=registry, reporter=reporter, workers=args.workers,
               keep_values=False)

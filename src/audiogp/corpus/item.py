@@ -101,13 +101,13 @@ def run_item(task):
     started = time.perf_counter()
     record = {"item": task.item_rel, "spec_hash": task.spec_hash, "audiogp": __version__,
               "seed": task.seed, "worker": _worker_name(), "outputs": [], "metrics": {},
-              "input_hash": None}
+              "input_hash": None, "input": task.item_path, "nodes": {}}
     staging = None
     try:
         record["input_hash"] = file_hash(task.item_path)
         staging = staging_dir(task.out_dir, task.item_rel).resolve()
         staging.mkdir(parents=True)
-        record["outputs"], record["metrics"] = _run(task, staging)
+        record["outputs"], record["metrics"], record["nodes"] = _run(task, staging)
         _move_into_place(staging, item_out_dir(task.out_dir, task.item_rel))
         staging = None
         record["status"] = "done"
@@ -139,7 +139,7 @@ def _run(task, staging):
                 for metric, number in value.values.items():
                     metrics[f"{prefix}.{metric}"] = _number(number)
     outputs = sorted(Path(path).resolve().relative_to(staging).as_posix() for path in result.written)
-    return outputs, metrics
+    return outputs, metrics, {r.name: r.seconds for r in result.records}
 
 
 def _number(value):

@@ -9,7 +9,8 @@ Fields of a record: ``item`` (path relative to the corpus root),
 ``input_hash`` (sha256 of the input file's bytes), ``spec_hash``,
 ``audiogp`` (version), ``status`` (``done`` or ``failed``), ``outputs``
 (paths relative to ``--out``), ``metrics`` (``{"node.metric": number}``),
-``seconds``, ``worker``, ``seed``, and for a failure ``error``
+``seconds``, ``nodes`` (seconds per node), ``worker``, ``seed``, ``input``
+(the input's absolute path), and for a failure ``error``
 (``{"kind", "message", "location", "node", "traceback"}``).
 """
 

@@ -42,6 +42,7 @@ class CorpusSummary:
     seconds: float = 0.0
     engine: str = "serial"
     total: int = 0
+    report: Path = None
 
 
 def _spec_seed(spec_text, seed):
@@ -71,7 +72,7 @@ def _check_target(node_type, target):
 
 def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=False, jobs=None,
                scheduler=None, registry_options=None, progress_stream=None, live=None,
-               quiet=False, base="."):
+               quiet=False, base=".", report=False):
     """Run ``spec`` once per file matched by ``over`` and return a :class:`CorpusSummary`.
 
     Parameters
@@ -94,6 +95,8 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
         A local Dask cluster of ``jobs`` processes, or an existing scheduler's address.
     registry_options : dict, optional
         Passed to :func:`audiogp.plugins.get_registry` (in every worker).
+    report : bool
+        Also write ``report.html`` into ``out_dir`` (:mod:`audiogp.report`).
 
     Raises
     ------
@@ -146,7 +149,8 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
     first_error = None
     for item in items[:_VALIDATION_TRIES]:
         try:
-            check_item(task(item), registry)
+            checked = check_item(task(item), registry)
+            graph_text, node_order = checked.text(), list(checked.order)
         except SpecError as error:
             first_error = first_error or error
             continue
@@ -184,6 +188,12 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
     latest = [r for rel, r in manifest.read_latest(out).items() if rel in wanted]
     summary.metrics_csv = write_metrics_csv(out, latest)
     summary.stats = metric_stats(latest)
+    if report:
+        from audiogp.report import report_of_corpus, write_report
+
+        summary.report = write_report(out, report_of_corpus(
+            latest, out, registry, spec=spec_path, spec_hash=digest, seed=spec_seed,
+            graph_text=graph_text, over=str(target), node_order=node_order))
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -206,4 +216,6 @@ def format_summary(summary):
     if summary.stats:
         lines.append(f"metrics ({summary.metrics_csv}):")
         lines.extend(format_stats(summary.stats))
+    if summary.report:
+        lines.append(f"report: {summary.report}")
     return "\n".join(lines)
