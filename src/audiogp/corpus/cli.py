@@ -32,11 +32,11 @@ def run_corpus_command(args, registry_options):
                          seed=args.seed, force=args.force, jobs=args.jobs,
                          scheduler=args.scheduler, registry_options=registry_options,
                          quiet=args.quiet, report=args.report)
-    if not args.quiet or summary.failed:
-        stream = sys.stdout if not summary.failed else sys.stderr
+    if not args.quiet or summary.failed or summary.reduce_error:
+        stream = sys.stderr if summary.failed or summary.reduce_error else sys.stdout
         stream.write(format_summary(summary) + "\n")
         stream.flush()
-    return 2 if summary.failed else 0
+    return 2 if summary.failed or summary.reduce_error else 0
 
 
 def run_with_report(args, registry, reporter):

@@ -42,6 +42,7 @@ class Task:
     registry_options: dict = field(default_factory=dict)
     graph_workers: int = None
     over_label: str = ""
+    gather: str = ""          # the item node whose array the reduce: step gathers ("" for none)
 
 
 def prepare_spec(task):
@@ -49,6 +50,8 @@ def prepare_spec(task):
     from audiogp.graph.spec import Location, parse_spec
 
     spec = parse_spec(task.spec_text, source=task.spec_source, folder=Path(task.spec_folder))
+    if isinstance(spec.data, dict):
+        spec.data.pop("reduce", None)  # the corpus-level step: validated by the corpus runner
     nodes = spec.data.get("nodes") if isinstance(spec.data, dict) else None
     if isinstance(nodes, dict) and isinstance(nodes.get(task.node), dict):
         nodes[task.node][task.key] = task.item_path
@@ -138,6 +141,16 @@ def _run(task, staging):
                 prefix = name if len(result.values[name]) == 1 else f"{name}.{port}"
                 for metric, number in value.values.items():
                     metrics[f"{prefix}.{metric}"] = _number(number)
+    if task.gather:
+        import numpy as np
+
+        from audiogp.corpus.reducers import GATHERED, gathered_rows
+
+        node, _, port = task.gather.partition(".")
+        values = result.values[node]
+        value = values[port] if port else next(iter(values.values()))
+        np.save(staging / GATHERED, gathered_rows(value, f"node {task.gather!r}"),
+                allow_pickle=False)
     outputs = sorted(Path(path).resolve().relative_to(staging).as_posix() for path in result.written)
     return outputs, metrics, {r.name: r.seconds for r in result.records}
 

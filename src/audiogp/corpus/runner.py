@@ -43,6 +43,8 @@ class CorpusSummary:
     engine: str = "serial"
     total: int = 0
     report: Path = None
+    reduced: Path = None
+    reduce_error: str = ""
 
 
 def _spec_seed(spec_text, seed):
@@ -68,6 +70,32 @@ def _check_target(node_type, target):
                         f"({node_type.name}) is not an input-file parameter; "
                         + (f"it takes input files on: {', '.join(files)}" if files else
                            "that node reads no file (give the node that loads the audio)"))
+
+
+def _hashed_text(parsed, step):
+    """What the spec hash covers: the spec's data, with a reduce: step reduced to what it gathers.
+
+    Changing a reducer's settings re-runs the reduce, not the items.
+    """
+    import json
+
+    data = dict(parsed.data) if isinstance(parsed.data, dict) else parsed.data
+    if isinstance(data, dict) and "reduce" in data:
+        data["reduce"] = step.gather if step else None
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def _check_gather(graph, step, parsed):
+    from audiogp.graph.spec import SpecError, SpecProblem
+
+    node = graph.nodes[step.node]
+    ports = [p.name for p in node.type.outputs]
+    if (step.port is None and len(ports) != 1) or (step.port is not None and
+                                                   step.port not in ports):
+        raise SpecError(parsed.source, [SpecProblem(
+            parsed.where(("reduce", "input")), f"{step.node} ({node.type.name}) has the outputs "
+            f"{', '.join(ports) or '(none)'}; name one as {step.node}.PORT", key_kind="reduce: key",
+            key="input")])
 
 
 def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=False, jobs=None,
@@ -125,10 +153,13 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UserError(f"the output folder {out} is a file; give --out a folder")
+    from audiogp.corpus.reducers import parse_reduce, run_reduce
+
+    step = parse_reduce(parsed)
     items = expand(target.pattern, base)
     engine = make_engine(jobs=jobs, scheduler=scheduler)
     spec_seed = _spec_seed(spec_text, seed)
-    digest = manifest.spec_hash(spec_text, overrides=overrides, seed=spec_seed,
+    digest = manifest.spec_hash(_hashed_text(parsed, step), overrides=overrides, seed=spec_seed,
                                 over_target=f"{target.node}.{target.key}", version=__version__)
 
     def task(item):
@@ -137,7 +168,8 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
                     item_path=item.path, item_rel=item.rel, seed=item_seed(spec_seed, item.rel),
                     out_dir=str(out.resolve()), spec_hash=digest, overrides=tuple(overrides),
                     registry_options=registry_options,
-                    graph_workers=1 if engine.name == "dask" else None, over_label=str(target))
+                    graph_workers=1 if engine.name == "dask" else None, over_label=str(target),
+                    gather=step.gather if step else "")
 
     # The spec is checked once, before any item runs. Problems that every one of the first
     # few items shares are the spec's; an item whose own file is at fault fails on its own.
@@ -150,10 +182,12 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
     for item in items[:_VALIDATION_TRIES]:
         try:
             checked = check_item(task(item), registry)
-            graph_text, node_order = checked.text(), list(checked.order)
         except SpecError as error:
             first_error = first_error or error
             continue
+        graph_text, node_order = checked.text(), list(checked.order)
+        if step is not None:
+            _check_gather(checked, step, parsed)
         break
     else:
         raise UserError(f"the spec does not validate for the first {min(len(items), 3)} "
@@ -187,6 +221,12 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
     wanted = {item.rel for item in items}
     latest = [r for rel, r in manifest.read_latest(out).items() if rel in wanted]
     summary.metrics_csv = write_metrics_csv(out, latest)
+    if step is not None:
+        try:
+            summary.reduced = run_reduce(step, out, [r["item"] for r in latest
+                                                     if r.get("status") == "done"], spec_seed)
+        except UserError as error:
+            summary.reduce_error = str(error)
     summary.stats = metric_stats(latest)
     if report:
         from audiogp.report import report_of_corpus, write_report
@@ -216,6 +256,10 @@ def format_summary(summary):
     if summary.stats:
         lines.append(f"metrics ({summary.metrics_csv}):")
         lines.extend(format_stats(summary.stats))
+    if summary.reduced:
+        lines.append(f"reduce: wrote {summary.reduced}")
+    if summary.reduce_error:
+        lines.append(f"reduce failed: {summary.reduce_error}")
     if summary.report:
         lines.append(f"report: {summary.report}")
     return "\n".join(lines)
