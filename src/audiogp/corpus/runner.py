@@ -1,5 +1,6 @@
 """The corpus runner: validate once, skip what is done, map the items on an engine, reduce."""
 
+import contextlib
 import shutil
 import sys
 import time
@@ -100,7 +101,7 @@ def _check_gather(graph, step, parsed):
 
 def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=False, jobs=None,
                scheduler=None, registry_options=None, progress_stream=None, live=None,
-               quiet=False, base=".", report=False):
+               quiet=False, base=".", report=False, engine=None):
     """Run ``spec`` once per file matched by ``over`` and return a :class:`CorpusSummary`.
 
     Parameters
@@ -125,6 +126,10 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
         Passed to :func:`audiogp.plugins.get_registry` (in every worker).
     report : bool
         Also write ``report.html`` into ``out_dir`` (:mod:`audiogp.report`).
+    engine : optional
+        An engine already entered (:mod:`audiogp.corpus.engines`), e.g. one
+        Dask cluster kept for several corpora; the caller closes it. Replaces
+        ``jobs`` and ``scheduler``.
 
     Raises
     ------
@@ -157,7 +162,9 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
 
     step = parse_reduce(parsed)
     items = expand(target.pattern, base)
-    engine = make_engine(jobs=jobs, scheduler=scheduler)
+    owned = engine is None
+    if owned:
+        engine = make_engine(jobs=jobs, scheduler=scheduler)
     spec_seed = _spec_seed(spec_text, seed)
     digest = manifest.spec_hash(_hashed_text(parsed, step), overrides=overrides, seed=spec_seed,
                                 over_target=f"{target.node}.{target.key}", version=__version__)
@@ -211,7 +218,7 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
     if progress and summary.skipped:
         progress._write(f"resuming: {len(summary.skipped)} of {len(items)} items already done")
     if todo:
-        with engine:
+        with engine if owned else contextlib.nullcontext(engine):
             for _, record in engine.map(task(item) for item in todo):
                 manifest.append(out, record)
                 (summary.done if record["status"] == "done" else summary.failed).append(record)
