@@ -288,3 +288,58 @@ def test_jobs_without_over_and_dask_missing_are_clear(tmp_path, monkeypatch, cap
     assert run(tmp_path, "--jobs", "2") == 2
     assert "pip install 'audiogp[dask]'" in capsys.readouterr().err
     assert not (tmp_path / "out" / "a").exists()
+
+
+def test_a_killed_client_leaves_whole_items_and_the_rerun_finishes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    write_spec(tmp_path)
+    _, good, _ = make_corpus(tmp_path, 10)
+    command = [sys.executable, "-m", "audiogp", "run", "spec.yaml", "--over", OVER, "--out", "out",
+               "--builtins-only", "--quiet", "--set", "wave.n_iter=30"]
+    process = subprocess.Popen(command, cwd=tmp_path)
+    out = tmp_path / "out"
+    deadline = time.monotonic() + 120
+    while len(manifest.read_all(out)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    first = [r["item"] for r in manifest.read_all(out)]
+    assert 2 <= len(first) < len(good), "the kill came too late"
+    for rel in good:  # an item folder exists only if complete
+        folder = item_out_dir(out, rel)
+        assert not folder.exists() or sorted(p.name for p in folder.iterdir()) == [
+            "quality.json", "resynth.wav"]
+    assert subprocess.run(command, cwd=tmp_path).returncode == 0
+    items = [r["item"] for r in manifest.read_all(out)]
+    assert sorted(set(items)) == sorted(good)
+    assert items[:len(first)] == first and sorted(items[len(first):]) == sorted(
+        set(good) - set(first))  # the rerun ran only what the killed one had not recorded
+    assert not (out / ".staging").exists()
+
+
+def test_progress_in_a_log_every_5_percent_and_in_place_on_a_terminal():
+    import io
+
+    from audiogp.corpus.progress import Progress
+
+    ticks = iter(range(1000))
+    log = io.StringIO()
+    progress = Progress(40, stream=log, live=False, clock=lambda: float(next(ticks)))
+    for index in range(40):
+        progress.update({"item": f"i{index}", "status": "failed" if index == 5 else "done",
+                         "error": {"message": "i5: planted"}})
+    lines = log.getvalue().splitlines()
+    counts = [line for line in lines if "items:" in line]
+    assert len(counts) == 20  # every 2 items of 40
+    assert counts[-1].startswith("40/40 items: 39 done, 1 failed, 0 remaining")
+    assert "failed: i5: planted" in lines
+    assert "items/s" in counts[0] and "ETA" in counts[0]
+    tty = io.StringIO()
+    progress = Progress(3, stream=tty, live=True, clock=lambda: float(next(ticks)))
+    for index in range(3):
+        progress.update({"item": f"i{index}", "status": "done"})
+    assert tty.getvalue().count("\r\033[K") == 3 and tty.getvalue().endswith("ETA -\n")

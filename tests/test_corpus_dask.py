@@ -68,8 +68,8 @@ def _stop(process):
 def test_a_real_cluster_matches_serial_and_losing_a_worker_loses_no_item(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_spec(tmp_path)
-    make_corpus(tmp_path, 16)
-    slow = ("wave.n_iter=40",)  # long enough items that the kill lands mid-run
+    make_corpus(tmp_path, 12)
+    slow = ("wave.n_iter=30",)  # long enough items that the kill lands mid-run
     expected = serial_reference(tmp_path, slow)
     address = f"tcp://127.0.0.1:{_free_port()}"
     log = open(tmp_path / "cluster.log", "wb")
@@ -85,7 +85,7 @@ def test_a_real_cluster_matches_serial_and_losing_a_worker_loses_no_item(tmp_pat
         # first a clean run on the cluster
         summary = run_corpus("spec.yaml", OVER, out_dir="cluster", overrides=slow,
                              scheduler=address, registry_options=BUILTINS, quiet=True)
-        assert not summary.failed and len(summary.done) == 16
+        assert not summary.failed and len(summary.done) == 12
         assert tree_digest(tmp_path / "cluster") == expected
         # then a run through the command line, with one worker killed once items are done
         client_process = subprocess.Popen(
@@ -95,12 +95,12 @@ def test_a_real_cluster_matches_serial_and_losing_a_worker_loses_no_item(tmp_pat
         deadline = time.monotonic() + 120
         while len(manifest.read_all(tmp_path / "killed")) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(manifest.read_all(tmp_path / "killed")) < 16, "the kill came too late"
+        assert len(manifest.read_all(tmp_path / "killed")) < 12, "the kill came too late"
         _stop(processes[1])
         output, _ = client_process.communicate(timeout=300)
         assert client_process.returncode == 0, output.decode()
         items = [r["item"] for r in manifest.read_all(tmp_path / "killed")]
-        assert len(items) == len(set(items)) == 16  # none lost, none twice
+        assert len(items) == len(set(items)) == 12  # none lost, none twice
         assert tree_digest(tmp_path / "killed") == expected
     finally:
         for process in reversed(processes):

@@ -17,6 +17,10 @@ from audiogp.errors import UserError
 
 __all__ = ["SerialEngine", "DaskEngine", "make_engine", "DASK_MISSING"]
 
+#: A local worker is one core: its compiled kernels and BLAS use one thread each.
+ONE_THREAD = {"AUDIOGP_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+              "MKL_NUM_THREADS": "1"}
+
 DASK_MISSING = ("{what} needs Dask, which is not installed: pip install 'audiogp[dask]' "
                 "(or pip install 'dask[distributed]'); without it, leave out --jobs/--scheduler "
                 "to run the items one after another in this process")
@@ -82,7 +86,7 @@ class DaskEngine:
             else:
                 self.cluster = self.stack.enter_context(distributed.LocalCluster(
                     n_workers=self.jobs, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR))
+                    dashboard_address=None, silence_logs=logging.ERROR, env=ONE_THREAD))
                 self.client = self.stack.enter_context(distributed.Client(self.cluster))
         except OSError as error:
             self.stack.close()
