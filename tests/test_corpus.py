@@ -343,3 +343,34 @@ def test_progress_in_a_log_every_5_percent_and_in_place_on_a_terminal():
     for index in range(3):
         progress.update({"item": f"i{index}", "status": "done"})
     assert tty.getvalue().count("\r\033[K") == 3 and tty.getvalue().endswith("ETA -\n")
+
+
+def test_run_help_with_the_corpus_options_imports_no_dask_or_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys, contextlib, io\n"
+            "from audiogp.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            "    try:\n        main(['run', '--help'])\n    except SystemExit:\n        pass\n"
+            "assert '--over' in out.getvalue() and '--report' in out.getvalue()\n"
+            "print(sorted(m for m in ('dask', 'distributed', 'matplotlib', 'numpy') "
+            "if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_serial_corpus_run_does_not_import_dask(tmp_path):
+    import subprocess
+    import sys
+
+    write_spec(tmp_path)
+    make_corpus(tmp_path, 2)
+    code = ("import sys\nfrom audiogp.cli import main\n"
+            f"status = main(['run', 'spec.yaml', '--over', {OVER!r}, '--out', 'out', "
+            "'--builtins-only', '--quiet'])\n"
+            "print(status, sorted(m for m in ('dask', 'distributed') if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.stdout.strip() == "0 []", result.stderr

@@ -10,6 +10,7 @@ item (Ctrl-C, a killed worker) leaves no half-written output.
 import os
 import shutil
 import socket
+import sys
 import time
 import traceback
 import uuid
@@ -78,12 +79,13 @@ def staging_dir(out_dir, rel):
 
 
 def _worker_name():
-    try:
-        from distributed import get_worker
-
-        return get_worker().address
-    except (ImportError, ValueError):
-        return f"{socket.gethostname()}:{os.getpid()}"
+    distributed = sys.modules.get("distributed")  # never imported here: serial runs stay Dask-free
+    if distributed is not None:
+        try:
+            return distributed.get_worker().address
+        except ValueError:  # not inside a Dask worker
+            pass
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def run_item(task):
