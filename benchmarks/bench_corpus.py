@@ -110,11 +110,16 @@ def cases():
                   quality_met=serial / dask2 >= 1.8)
         with DaskEngine(jobs=1) as one:
             _run(folder, "warm1", engine=one)
-            dask1, _ = _run(folder, "dask1", engine=one)
-        overhead_ms = (dask1 - serial) / n * 1e3
+            dask1, summary1 = _run(folder, "dask1", engine=one)
+        # The Dask path's own cost: the client's wall time per item minus the time the item
+        # spent running inside the worker (independent of how many threads each side uses).
+        inside = sum(r["seconds"] for r in summary1.done)
+        overhead_ms = (dask1 - inside) / n * 1e3
         yield Row("corpus", "1 Dask worker vs serial: per-item overhead", inputs, dask1 / n,
                   "serial per item", serial / n,
-                  quality={"overhead": f"{overhead_ms:.1f} ms per item (target <= 50)"},
+                  quality={"overhead": f"{overhead_ms:.1f} ms per item (client wall time minus "
+                           "time inside the worker; target <= 50)",
+                           "vs serial": f"{(dask1 - serial) / n * 1e3:.1f} ms per item"},
                   quality_met=overhead_ms <= 50)
         resume, summary = _run(folder, "serial")
         assert len(summary.skipped) == n and not summary.done

@@ -297,9 +297,9 @@ def test_a_killed_client_leaves_whole_items_and_the_rerun_finishes(tmp_path):
     import time
 
     write_spec(tmp_path)
-    _, good, _ = make_corpus(tmp_path, 10)
+    _, good, _ = make_corpus(tmp_path, 8)
     command = [sys.executable, "-m", "audiogp", "run", "spec.yaml", "--over", OVER, "--out", "out",
-               "--builtins-only", "--quiet", "--set", "wave.n_iter=30"]
+               "--builtins-only", "--quiet", "--set", "wave.n_iter=20"]
     process = subprocess.Popen(command, cwd=tmp_path)
     out = tmp_path / "out"
     deadline = time.monotonic() + 120
