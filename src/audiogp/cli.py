@@ -48,6 +48,9 @@ def build_parser():
     run.add_argument("--workers", type=int, metavar="N",
                      help="nodes run at the same time (default: cores, at most 4)")
     _add_memory_option(run)
+    from audiogp.corpus.cli import add_corpus_options
+
+    add_corpus_options(run)
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a spec without running it",
@@ -191,6 +194,8 @@ def _registry(args, *, warn=True):
 
 
 def _run(args):
+    if args.over is not None or args.jobs is not None or args.scheduler is not None:
+        return _run_corpus(args)
     from audiogp import graph
     from audiogp._warnings import NodeTracker, routed_warnings
     from audiogp.graph.report import ConsoleReporter
@@ -206,6 +211,10 @@ def _run(args):
             _warn_if_nothing_saved(checked)
         # The overrides are applied to ``spec`` already; graph.run checks it again, then runs.
         with _stop_on_signals():
+            if args.report:
+                from audiogp.corpus.cli import run_with_report
+
+                return run_with_report(args, registry, reporter)
             graph.run(spec, out_dir=args.out, seed=args.seed,
                       force=args.force, registry=registry, reporter=reporter,
                       workers=args.workers, keep_values=False, threaded=True,
@@ -276,6 +285,19 @@ def _exit_now(status):
         sys.stdout.flush()
         sys.stderr.flush()
     os._exit(status)
+
+
+def _run_corpus(args):
+    from audiogp.corpus.cli import run_corpus_command
+    from audiogp.errors import UserError
+
+    if args.over is None:
+        raise UserError("--jobs and --scheduler run a corpus: give --over NODE.KEY=PATTERN too "
+                        "(docs/corpus.md)")
+    _registry(args)  # plugin problems are reported once, here
+    return run_corpus_command(args, {"builtins_only": args.builtins_only,
+                                     "plugin_modules": tuple(args.plugin_modules),
+                                     "plugin_dirs": tuple(args.plugin_dirs)})
 
 
 def _validate(args):
