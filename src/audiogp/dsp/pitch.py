@@ -29,12 +29,11 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 import scipy.fft
-import scipy.special
 
 from audiogp import _validate as check
 from audiogp.errors import ParameterError
 
-__all__ = ["PitchTrack", "pitch_track", "pitch_frame_length", "PitchSettingError"]
+__all__ = ["PitchTrack", "pitch_track", "pitch_frame_length", "check_settings", "PitchSettingError"]
 
 # Frames are processed in blocks of this many, to bound memory on long signals.
 _BLOCK_FRAMES = 1024
@@ -108,7 +107,23 @@ def pitch_frame_length(sr, fmin):
     return 2 * half
 
 
-def _settings(sr, fmin, fmax, hop_length, frame_length, win_length):
+def check_settings(sr, fmin, fmax, hop_length=None, frame_length=None, win_length=None):
+    """Check the settings of :func:`pitch_track` at rate ``sr`` and fill in their defaults.
+
+    Returns
+    -------
+    dict
+        ``sr``, ``fmin``, ``fmax``, ``hop_length``, ``frame_length``,
+        ``win_length``, and the lag range ``min_period``, ``max_period``
+        (samples).
+
+    Raises
+    ------
+    PitchSettingError
+        Naming the parameter to change: ``fmin >= fmax``, ``fmax`` above
+        Nyquist, a frame too short for ``fmin``, a window not shorter than
+        the frame.
+    """
     sr = check.real_number(sr, "sr", exclusive_minimum=0)
     fmin = check.real_number(fmin, "fmin", exclusive_minimum=0)
     fmax = check.real_number(fmax, "fmax", exclusive_minimum=0)
@@ -136,7 +151,8 @@ def _settings(sr, fmin, fmax, hop_length, frame_length, win_length):
             f"frame_length={frame_length} (integration window {win_length}) is too short for "
             f"fmin={fmin} Hz: the longest period is {max_period} samples, so frame_length - "
             f"win_length must be at least {max_period + 1}; raise frame_length or fmin")
-    return sr, fmin, fmax, hop_length, frame_length, win_length, min_period, max_period
+    return dict(sr=sr, fmin=fmin, fmax=fmax, hop_length=hop_length, frame_length=frame_length,
+                win_length=win_length, min_period=min_period, max_period=max_period)
 
 
 def pitch_track(y, sr, *, fmin=50.0, fmax=500.0, hop_length=None, frame_length=None,
@@ -202,8 +218,10 @@ def pitch_track(y, sr, *, fmin=50.0, fmax=500.0, hop_length=None, frame_length=N
     if y.ndim != 1:
         raise ParameterError(f"y must be one channel (shape (n,)), got shape {y.shape}; "
                              "mix to mono first (e.g. y.mean(axis=0))")
-    sr, fmin, fmax, hop, frame_length, win_length, min_period, max_period = _settings(
-        sr, fmin, fmax, hop_length, frame_length, win_length)
+    settings = check_settings(sr, fmin, fmax, hop_length, frame_length, win_length)
+    sr, fmin, fmax, hop, frame_length, win_length, min_period, max_period = (
+        settings[k] for k in ("sr", "fmin", "fmax", "hop_length", "frame_length", "win_length",
+                              "min_period", "max_period"))
     if len(y) < frame_length:
         raise ParameterError(
             f"y has {len(y)} samples ({len(y) / sr * 1000:.1f} ms), fewer than one analysis frame "
@@ -284,6 +302,8 @@ def _candidates(frames, win_length, min_period, max_period, a, b, no_trough_prob
     max_period`` (refined period and probability at troughs, 0 elsewhere), and
     the energy of each frame's integration window.
     """
+    import scipy.special
+
     frames = np.asarray(frames, dtype=np.float64)
     n_frames, frame_length = frames.shape
     n_fft = scipy.fft.next_fast_len(frame_length, real=True)
