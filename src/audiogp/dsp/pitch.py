@@ -359,55 +359,28 @@ def _viterbi(observation, unvoiced, max_jump, switch_probability):
 
     ``observation`` (n_frames, n_bins): probability of each voiced pitch bin;
     ``unvoiced`` (n_frames,): that of each unvoiced state. Pitch moves by at
-    most ``max_jump`` bins per frame with triangular weights, in both voicing
-    states; voicing switches with ``switch_probability``.
+    most ``max_jump`` bins per frame with triangular weights (normalised over
+    the full window), in both voicing states; voicing switches with
+    ``switch_probability``. All ``2 n_bins`` states are equally likely at the
+    start. The loop is compiled (:mod:`audiogp._core.viterbi`).
     """
+    from audiogp._core import viterbi
+
     n_frames, n_bins = observation.shape
     tiny = 1e-300
-    log_v = np.log(np.maximum(observation, tiny))
-    log_u = np.log(np.maximum(unvoiced, tiny))
+    log_v = np.ascontiguousarray(np.log(np.maximum(observation, tiny)))
+    log_u = np.ascontiguousarray(np.log(np.maximum(unvoiced, tiny)))
     offsets = np.arange(-max_jump, max_jump + 1)
-    weights = (max_jump + 1.0 - np.abs(offsets))
+    weights = max_jump + 1.0 - np.abs(offsets)
     log_w = np.log(weights / weights.sum())
-    stay, switch = np.log1p(-switch_probability), np.log(switch_probability)
-    # state layout: [voiced bins | unvoiced bins]
-    score_v = log_v[0] - np.log(2 * n_bins)
-    score_u = np.full(n_bins, log_u[0] - np.log(2 * n_bins))
-    back_bin = np.zeros((n_frames, 2, n_bins), dtype=np.int32)
-    back_voiced = np.zeros((n_frames, 2, n_bins), dtype=bool)
-    padded = np.full(n_bins + 2 * max_jump, -np.inf)
-    rows = np.arange(n_bins)
-    for t in range(1, n_frames):
-        for target, obs in ((0, log_v[t]), (1, np.full(n_bins, log_u[t]))):
-            from_v = score_v + (stay if target == 0 else switch)
-            from_u = score_u + (switch if target == 0 else stay)
-            best_src_voiced = from_v >= from_u
-            best = np.where(best_src_voiced, from_v, from_u)
-            padded[max_jump:max_jump + n_bins] = best
-            # candidates[b', k] = best[b' + offsets[k]] + log_w[k]
-            windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * max_jump + 1) + log_w
-            k = np.argmax(windows, axis=1)
-            source = rows + offsets[k]
-            new = windows[rows, k] + obs
-            back_bin[t, target] = source
-            back_voiced[t, target] = best_src_voiced[source]
-            if target == 0:
-                new_v = new
-            else:
-                new_u = new
-        score_v, score_u = new_v, new_u
-    path_bins = np.empty(n_frames, dtype=np.int64)
-    path_voiced = np.empty(n_frames, dtype=bool)
-    if score_v.max() >= score_u.max():
-        b, v = int(np.argmax(score_v)), True
-    else:
-        b, v = int(np.argmax(score_u)), False
-    for t in range(n_frames - 1, -1, -1):
-        path_bins[t], path_voiced[t] = b, v
-        if t:
-            layer = 0 if v else 1
-            b, v = int(back_bin[t, layer, b]), bool(back_voiced[t, layer, b])
-    return path_bins, path_voiced
+    path_bins = np.empty(n_frames, dtype=np.intp)
+    path_voiced = np.empty(n_frames, dtype=np.uint8)
+    back_bin = np.empty((n_frames, 2, n_bins), dtype=np.intc)
+    back_voiced = np.empty((n_frames, 2, n_bins), dtype=np.uint8)
+    viterbi.decode(log_v, log_u, log_w, float(np.log1p(-switch_probability)),
+                   float(np.log(switch_probability)), float(-np.log(2 * n_bins)),
+                   path_bins, path_voiced, back_bin, back_voiced)
+    return path_bins.astype(np.int64), path_voiced.astype(bool)
 
 
 def _align_times(f0, voiced, hop, sr, offset):
