@@ -9,8 +9,8 @@ copy holding ``X``), and by adding their type name to :data:`FEATURES`.
 ``vq_decode`` gives back the type (and geometry) the indices were made from::
 
     voice: {use: example, name: vowels, sr: 16000}
-    feats: {use: mfcc, input: voice, n_mfcc: 20}
-    cb:    {use: vq_train, features: [feats], stages: [64, 64]}
+    feats: {use: mfcc, input: voice, n_mfcc: 20, hop_length: 128}
+    cb:    {use: vq_train, features: [feats], stages: [32, 16]}
     codes: {use: vq_encode, features: feats, codebook: cb}
     back:  {use: vq_decode, indices: codes, codebook: cb}
     keep:  {use: save_codebook, input: cb, path: mfcc_codebook.npz}
