@@ -201,7 +201,8 @@ VQ_DECODE = NodeType(
     function=vq_decode,
     inputs=[Port("indices", "VQIndices", "indices from vq_encode"),
             Port("codebook", "Codebook", "the codebook that made them")],
-    outputs=[Port("features", FEATURES, "the quantised features, of the encoded type and geometry")],
+    outputs=[Port("features", "Any", "the quantised features, of the type and geometry encoded "
+                  "(an MFCC gives an MFCC)")],
     checks=[_check_hash],
     facts_from=None,
 )
