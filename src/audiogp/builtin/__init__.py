@@ -23,4 +23,5 @@ MODULES = (
     "creative",
     "gp",
     "restoration",
+    "vq",
 )
