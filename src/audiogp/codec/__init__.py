@@ -1,0 +1,13 @@
+"""Harmonic speech codec: amplitudes at the pitch harmonics, rate K/L, quantisers, bitstream, decoder.
+
+Names are imported lazily from their modules on first use.
+"""
+
+from audiogp._lazy import attach as _attach
+
+__getattr__, __dir__, __all__ = _attach(
+    __name__,
+    {
+        "harmonic": ["HarmonicFrames", "harmonic_analysis"],
+    },
+)
