@@ -9,5 +9,8 @@ __getattr__, __dir__, __all__ = _attach(
     __name__,
     {
         "harmonic": ["HarmonicFrames", "harmonic_analysis"],
+        "ratek": ["RateK", "mel_points", "rate_k", "rate_l", "resample_to_k", "resample_to_l",
+                  "remove_mean"],
+        "distortion": ["frame_distortion", "distortion_summary", "harmonic_distortion"],
     },
 )
