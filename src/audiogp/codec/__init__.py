@@ -11,6 +11,8 @@ __getattr__, __dir__, __all__ = _attach(
         "harmonic": ["HarmonicFrames", "harmonic_analysis"],
         "ratek": ["RateK", "mel_points", "rate_k", "rate_l", "resample_to_k", "resample_to_l",
                   "remove_mean"],
+        "synthesis": ["minimum_phase", "excitation_phase", "harmonic_synthesis", "synthesise",
+                      "postfilter"],
         "distortion": ["frame_distortion", "distortion_summary", "harmonic_distortion"],
     },
 )
