@@ -10,6 +10,7 @@ __getattr__, __dir__, __all__ = _attach(
     {
         "spectrum": ["stft", "istft", "get_window", "check_nola", "StftPlan"],
         "framing": ["frame", "autocorrelate"],
+        "pitch": ["pitch_track", "PitchTrack", "pitch_frame_length", "PitchSettingError"],
         "psd": ["periodogram", "block_periodogram", "block_lengths", "bark_band_edges", "bark_band_centers", "bark_band", "BARK_BAND_EDGES", "BARK_BAND_CENTERS"],  # noqa: E501
         "mel": ["hz_to_mel", "mel_to_hz", "mel_frequencies", "mel_filters", "melspectrogram", "mfcc"],
         "db": ["power_to_db", "amplitude_to_db", "db_to_power", "db_to_amplitude"],
