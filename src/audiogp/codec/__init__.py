@@ -13,6 +13,10 @@ __getattr__, __dir__, __all__ = _attach(
                   "remove_mean"],
         "synthesis": ["minimum_phase", "excitation_phase", "harmonic_synthesis", "synthesise",
                       "postfilter"],
+        "quantise": ["UniformQuantiser", "PitchQuantiser", "decimate", "interpolate_frames"],
+        "bitstream": ["Bitstream", "BitstreamError", "MODES"],
+        "api": ["encode", "decode", "encode_frames", "decode_frames", "default_codebook"],
+        "training": ["train_codebook", "training_vectors", "train_on_vectors"],
         "distortion": ["frame_distortion", "distortion_summary", "harmonic_distortion"],
     },
 )
