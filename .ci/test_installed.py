@@ -2,8 +2,8 @@
 
 Usage: ``python .ci/test_installed.py PROJECT_DIR [pytest args...]``
 
-Copies ``tests/``, ``examples/``, ``docs/``, ``plugins/``, ``benchmarks/`` and README.md into a temporary directory and runs
-pytest there, after checking that ``audiogp`` (and its compiled core) is
+Copies ``tests/``, ``examples/``, ``docs/``, ``plugins/``, ``benchmarks/``, ``tools/`` and
+README.md into a temporary directory and runs pytest there, after checking that ``audiogp`` (and its compiled core) is
 imported from site-packages rather than from the project directory. A test
 that only passes because of files in the source tree fails here. Used by
 ``.ci/run`` and by cibuildwheel's test-command.
@@ -24,7 +24,7 @@ def main():
         scratch = Path(scratch)
         # tests read examples/ and docs/ (specs run, docs checked against the code) and install
         # the plugin distributions under plugins/, all located relative to tests/.
-        for folder in ("tests", "examples", "docs", "plugins", "benchmarks"):
+        for folder in ("tests", "examples", "docs", "plugins", "benchmarks", "tools"):
             if (project / folder).is_dir():
                 shutil.copytree(project / folder, scratch / folder)
         shutil.copy2(project / "README.md", scratch / "README.md")  # its examples are tested
