@@ -26,7 +26,8 @@ __all__ = ["encode", "decode", "encode_frames", "decode_frames", "default_codebo
 
 DEFAULT_CODEBOOK = "default_8k_k20.npz"
 _DEFAULTS = {"sr": 8000, "K": 20, "fmin": 200.0, "fmax": 3700.0, "energy_lo": -75.0,
-             "energy_hi": -20.0, "pitch_fmin": 50.0, "pitch_fmax": 400.0, "method": "parabolic"}
+             "energy_hi": -20.0, "pitch_fmin": 50.0, "pitch_fmax": 400.0, "method": "parabolic",
+             "dynamic_range": None}
 
 
 def default_codebook():
@@ -51,6 +52,7 @@ class CodecSettings:
     energy: UniformQuantiser
     pitch: PitchQuantiser
     method: str
+    dynamic_range: object = None
 
 
 def settings_of(codebook):
@@ -60,7 +62,8 @@ def settings_of(codebook):
                       fmax=float(meta["fmax"]),
                       energy=UniformQuantiser(float(meta["energy_lo"]), float(meta["energy_hi"]), 4),
                       pitch=PitchQuantiser(float(meta["pitch_fmin"]), float(meta["pitch_fmax"]), 6),
-                      method=str(meta["method"]))
+                      method=str(meta["method"]),
+                      dynamic_range=None if meta["dynamic_range"] is None else float(meta["dynamic_range"]))
     if codebook.dim != s.K:
         raise ParameterError(f"the codebook's vectors have {codebook.dim} values but its meta says "
                              f"K={s.K}; it was not made for this codec")
@@ -124,7 +127,8 @@ def encode_frames(y, sr, codebook=None, mode="700", *, resample=False, m_best=8)
                              f"({window} samples at {sr} Hz); nothing to encode")
     track = pitch_track(y, sr, fmin=settings.pitch.fmin, fmax=settings.pitch.fmax, hop_length=hop)
     frames = harmonic_analysis(y, sr, track, fmin=settings.pitch.fmin, fmax=settings.pitch.fmax)
-    rk = rate_k(frames, settings.K, settings.fmin, settings.fmax, method=settings.method)
+    rk = rate_k(frames, settings.K, settings.fmin, settings.fmax, method=settings.method,
+                dynamic_range=settings.dynamic_range)
     m = MODES[mode]
     sent = decimate(frames.n_frames, m.decimation)
     residual, mean = remove_mean(rk.vectors[sent])
@@ -193,6 +197,8 @@ def decode_frames(stream, codebook=None, *, source="the stream"):
     mean = settings.energy.decode(idx[:, n_stages])
     f0, voiced = settings.pitch.decode(idx[:, n_stages + 1], unvoiced_f0=100.0)
     sent_vectors = residual + mean[:, None]
+    # the lowest energy code is silence: 40 dB below the lowest level, flat (fades, not clicks)
+    sent_vectors[idx[:, n_stages] == 0] = settings.energy.lo - 40.0
     n_frames = 1 + stream.n_samples // stream.hop_length
     sent = decimate(n_frames, stream.decimation)
     if len(sent) != idx.shape[0]:
@@ -202,12 +208,12 @@ def decode_frames(stream, codebook=None, *, source="the stream"):
     points = mel_points(settings.K, settings.fmin, settings.fmax)
     db, L = resample_to_l(vectors, points, f0_all, stream.sr, method=settings.method)
     m = np.arange(1, db.shape[1] + 1)
-    amplitudes = np.where(m[None, :] <= L[:, None], 10.0 ** (db / 20.0), 0.0)
+    amplitudes = np.where((m[None, :] <= L[:, None]) & (db > -250.0), 10.0 ** (db / 20.0), 0.0)
     return {"vectors": vectors, "f0": f0_all, "voiced": voiced_all, "amplitudes": amplitudes,
             "L": L, "points": points, "sent_vectors": sent_vectors}
 
 
-def decode(data, codebook=None, *, post_filter=True, seed=0, source="the stream"):
+def decode(data, codebook=None, *, post_filter=False, seed=0, source="the stream"):
     """Decode bytes written by :func:`encode`.
 
     Parameters

@@ -239,7 +239,7 @@ def resample_to_l(vectors, points, f0, sr, *, method="parabolic", L=None):
     return np.where(m[None, :] <= L[:, None], out, FLOOR_DB), L
 
 
-def rate_k(frames, K=20, fmin=200.0, fmax=3700.0, *, method="parabolic"):
+def rate_k(frames, K=20, fmin=200.0, fmax=3700.0, *, method="parabolic", dynamic_range=None):
     """Resample the harmonic amplitudes of ``frames`` to ``K`` mel-spaced points (dB).
 
     Parameters
@@ -251,6 +251,9 @@ def rate_k(frames, K=20, fmin=200.0, fmax=3700.0, *, method="parabolic"):
         Range in Hz; ``fmax`` must not exceed ``sr / 2``. For wideband (16 kHz) e.g. K=30 over
         100-7500 Hz.
     method : {"parabolic", "cubic"}
+    dynamic_range : float, optional
+        Clamp each vector from below at its maximum minus this many dB (valleys and weak bands
+        that far down are inaudible beside the peaks but cost VQ bits); default no clamp.
 
     Returns
     -------
@@ -263,6 +266,9 @@ def rate_k(frames, K=20, fmin=200.0, fmax=3700.0, *, method="parabolic"):
     points = mel_points(K, fmin, fmax)
     db = _amplitudes_db(frames.amplitudes, frames.L)
     vectors = resample_to_k(db, frames.f0, frames.L, points, method=method)
+    if dynamic_range is not None:
+        dynamic_range = check.real_number(dynamic_range, "dynamic_range", exclusive_minimum=0.0)
+        vectors = np.maximum(vectors, vectors.max(axis=1, keepdims=True) - dynamic_range)
     return RateK(vectors=vectors, points=points, f0=frames.f0.copy(), voiced=frames.voiced.copy(),
                  sr=frames.sr, hop_length=frames.hop_length, n_samples=frames.n_samples,
                  fmin=float(fmin), fmax=float(fmax), method=method)

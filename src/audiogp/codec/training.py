@@ -33,10 +33,11 @@ def read_mono(path, sr):
 
 
 def training_vectors(y, sr, *, K=20, fmin=200.0, fmax=3700.0, method="parabolic",
-                     pitch_fmin=50.0, pitch_fmax=400.0, floor_db=50.0):
+                     pitch_fmin=50.0, pitch_fmax=400.0, floor_db=50.0, dynamic_range=None):
     """Mean-removed rate-K vectors of one signal's frames, and their means (dB).
 
-    Frames more than ``floor_db`` below the signal's loudest frame (silence) are left out.
+    Frames more than ``floor_db`` below the signal's loudest frame (silence) are left out;
+    ``dynamic_range`` is passed to :func:`audiogp.codec.rate_k`.
 
     Returns
     -------
@@ -52,15 +53,15 @@ def training_vectors(y, sr, *, K=20, fmin=200.0, fmax=3700.0, method="parabolic"
         return np.zeros((0, K)), np.zeros(0)
     track = pitch_track(y, sr, fmin=pitch_fmin, fmax=pitch_fmax, hop_length=hop)
     frames = harmonic_analysis(y, sr, track, fmin=pitch_fmin, fmax=pitch_fmax)
-    rk = rate_k(frames, K, fmin, fmax, method=method)
+    rk = rate_k(frames, K, fmin, fmax, method=method, dynamic_range=dynamic_range)
     residual, mean = remove_mean(rk.vectors)
     keep = mean > mean.max() - floor_db
     return residual[keep], mean[keep]
 
 
 def train_on_vectors(X, *, sr=8000, K=20, fmin=200.0, fmax=3700.0, method="parabolic",
-                     stages=(512, 512), seed=0, energy_range=(-75.0, -20.0), extra_meta=None,
-                     **vq_options):
+                     stages=(512, 512), seed=0, energy_range=(-75.0, -20.0), dynamic_range=None,
+                     extra_meta=None, **vq_options):
     """Train the multi-stage VQ (:func:`audiogp.vq.train`) on mean-removed rate-K vectors ``X``."""
     from audiogp import vq
 
@@ -73,12 +74,13 @@ def train_on_vectors(X, *, sr=8000, K=20, fmin=200.0, fmax=3700.0, method="parab
     meta = {"sr": int(sr), "K": int(K), "fmin": float(fmin), "fmax": float(fmax),
             "method": method, "energy_lo": float(energy_range[0]),
             "energy_hi": float(energy_range[1]), "pitch_fmin": 50.0, "pitch_fmax": 400.0,
+            "dynamic_range": None if dynamic_range is None else float(dynamic_range),
             **(extra_meta or {})}
     return vq.train(X, stages=tuple(stages), seed=seed, meta=meta, **vq_options)
 
 
 def train_codebook(paths, *, sr=8000, K=20, fmin=200.0, fmax=3700.0, method="parabolic",
-                   stages=(512, 512), seed=0, **vq_options):
+                   stages=(512, 512), seed=0, dynamic_range=None, **vq_options):
     """Train a codec codebook on a list of audio files.
 
     Parameters
@@ -90,6 +92,8 @@ def train_codebook(paths, *, sr=8000, K=20, fmin=200.0, fmax=3700.0, method="par
     stages : tuple of int
         VQ stage sizes (powers of two for the bitstream).
     seed : int
+    dynamic_range : float, optional
+        Clamp of the rate-K vectors below their peak (dB), stored in the meta and used by encode.
 
     Returns
     -------
@@ -99,8 +103,9 @@ def train_codebook(paths, *, sr=8000, K=20, fmin=200.0, fmax=3700.0, method="par
     paths = list(paths)
     if not paths:
         raise ParameterError("train_codebook needs at least one audio file")
-    parts = [training_vectors(read_mono(p, sr), sr, K=K, fmin=fmin, fmax=fmax, method=method)[0]
-             for p in paths]
+    parts = [training_vectors(read_mono(p, sr), sr, K=K, fmin=fmin, fmax=fmax, method=method,
+                              dynamic_range=dynamic_range)[0] for p in paths]
     X = np.concatenate(parts, axis=0)
     return train_on_vectors(X, sr=sr, K=K, fmin=fmin, fmax=fmax, method=method, stages=stages,
-                            seed=seed, extra_meta={"n_files": len(paths)}, **vq_options)
+                            seed=seed, dynamic_range=dynamic_range,
+                            extra_meta={"n_files": len(paths)}, **vq_options)
