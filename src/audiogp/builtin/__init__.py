@@ -22,4 +22,5 @@ MODULES = (
     "creative",
     "gp",
     "restoration",
+    "codec",
 )
