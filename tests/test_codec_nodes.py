@@ -86,7 +86,9 @@ def test_codec_round_trip_through_a_trained_codebook_and_a_stream_file(tmp_path)
           e: {use: codec_encode, input: a, codebook: t, mode: "2800", path: a.agc}
           d: {use: codec_decode, input: e.bitstream, codebook: t}
           m: {use: metrics_json, input: [e.metrics], path: m.json}
+          p: {use: vq_pager, input: e.vectors, frames: [10, 50], path: pager.png}
         """, out_dir=tmp_path)
+    assert (tmp_path / "pager.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     stream = (tmp_path / "a.agc").read_bytes()
     assert stream == run.values["e"]["bitstream"].data
     assert (tmp_path / "cb.npz").is_file() and (tmp_path / "cb.json").is_file()

@@ -418,8 +418,71 @@ PESQ = NodeType(
 )
 
 
+# -- vq_pager --------------------------------------------------------------------------------------
+
+def vq_pager(ctx, *, input, reference, path, frames, dpi):
+    """The "VQ pager": chosen frames' rate-L amplitudes, rate-K vector and its quantised version,
+    each with its SD, and the SD of every frame over the file, as one PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from audiogp.codec import frame_distortion
+
+    if input.quantised is None:
+        raise ParameterError(f"{ctx.node}: the input has no quantised vectors; wire it to a "
+                             "codec_encode node's vectors output")
+    rk = input.ratek
+    sd = frame_distortion(rk.vectors, input.quantised)
+    n = rk.vectors.shape[0]
+    if frames is None:
+        loud = np.argsort(rk.vectors.mean(axis=1))[::-1]
+        frames = sorted(int(i) for i in loud[:: max(1, len(loud) // 40)][:4])
+    bad = [i for i in frames if not 0 <= int(i) < n]
+    if bad:
+        raise ParameterError(f"{ctx.node}: frames {bad} are outside 0..{n - 1}")
+    figure = Figure(figsize=(10, 2.6 * (len(frames) + 1)), dpi=dpi)
+    FigureCanvasAgg(figure)
+    for row, i in enumerate(frames):
+        axes = figure.add_subplot(len(frames) + 1, 1, row + 1)
+        if reference is not None:
+            f = reference.frames
+            L = int(f.L[i])
+            hz = f.f0[i] * np.arange(1, L + 1)
+            axes.plot(hz, 20 * np.log10(np.maximum(f.amplitudes[i, :L], 1e-10)), "o-", ms=2,
+                      lw=0.6, color="0.5", label="rate L")
+        axes.plot(rk.points, rk.vectors[i], "s-", ms=3, label="rate K")
+        axes.plot(rk.points, input.quantised[i], "x--", ms=4, label="quantised")
+        axes.set_title(f"frame {i} ({i * input.hop_length / input.sr:.2f} s): SD {sd[i]:.2f} dB")
+        axes.set_ylabel("dB")
+        axes.legend(loc="upper right", fontsize="small")
+    axes = figure.add_subplot(len(frames) + 1, 1, len(frames) + 1)
+    axes.plot(np.arange(n) * input.hop_length / input.sr, sd, lw=0.7)
+    axes.axhline(2.0, color="0.6", lw=0.5)
+    axes.axhline(4.0, color="0.6", lw=0.5)
+    axes.set_xlabel("time (s)")
+    axes.set_ylabel("SD (dB)")
+    figure.tight_layout()
+    with ctx.output(path) as temporary:
+        figure.savefig(str(temporary), format="png", metadata={"Software": None})
+
+
+VQ_PAGER = NodeType(
+    name="vq_pager",
+    kind="sink",
+    requires=("matplotlib",),
+    function=vq_pager,
+    inputs=[Port("input", RateKVectors, "codec_encode's vectors (with their quantised version)"),
+            Port("reference", HarmonicAmplitudes, "the rate-L amplitudes to draw too",
+                 optional=True)],
+    params=[Param("path", OutputFile, doc="output .png", suffixes=(".png",)),
+            Param("frames", list, None, "frame numbers to draw (default: 4 loud ones)"),
+            Param("dpi", int, 80, "resolution", minimum=10)],
+    facts_from=None,
+)
+
+
 @hookimpl
 def register_node_types(register):
     for node_type in (HARMONIC_ANALYSIS, RATE_K, HARMONIC_SYNTHESIS, SPECTRAL_DISTORTION,
-                      CODEC_ENCODE, CODEC_DECODE, CODEC_TRAIN, PESQ):
+                      CODEC_ENCODE, CODEC_DECODE, CODEC_TRAIN, PESQ, VQ_PAGER):
         register(node_type)
