@@ -75,7 +75,8 @@ setup(
     # no top-level ``_core`` module ever reaches site-packages.
     package_dir={"": "src", "audiogp._core": str(CORE_DIR)},
     packages=find_packages("src", include=["audiogp", "audiogp.*"]) + ["audiogp._core"],
-    package_data={"audiogp": ["py.typed"], "audiogp._core": ["*.pxd"]},
+    package_data={"audiogp": ["py.typed"], "audiogp._core": ["*.pxd"],
+                  "audiogp.codec": ["data/*.npz", "data/*.json"]},
     exclude_package_data={"audiogp._core": ["*.c", "*.html", "*.pyx"]},
     ext_modules=core_extensions(),
     zip_safe=False,

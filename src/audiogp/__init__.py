@@ -14,6 +14,6 @@ from audiogp._version import __version__
 __getattr__, __dir__, _subpackages = _attach(
     __name__,
     {"dsp": [], "linalg": [], "gp": [], "data": [], "errors": [], "types": [], "plugins": [],
-     "graph": [], "vq": []},
+     "graph": [], "vq": [], "codec": []},
 )
 __all__ = ["__version__", *_subpackages]

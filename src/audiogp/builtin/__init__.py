@@ -24,4 +24,5 @@ MODULES = (
     "gp",
     "restoration",
     "vq",
+    "codec",
 )
