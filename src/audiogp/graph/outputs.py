@@ -30,7 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-from audiogp._files import (EnvironmentProblem, OutputExistsError, check_path_text, environment_error, file_mode,
+from audiogp._files import (EnvironmentProblem, OutputExistsError, check_path_text,
+                            is_environment_error, environment_error, file_mode,
                             publish)
 from audiogp.plugins.context import Cancelled
 
@@ -154,9 +155,11 @@ class OutputTransaction:
                 raise environment_error(error, path) from None
         try:
             yield staged
-        except BaseException:
+        except BaseException as error:
             with contextlib.suppress(OSError):
                 staged.unlink()
+            if is_environment_error(error):  # a writer's own OSError: disk full, quota...
+                raise environment_error(error, path) from None
             raise
         with self.lock:
             if self.closed:
