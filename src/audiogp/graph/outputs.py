@@ -151,6 +151,8 @@ class OutputTransaction:
                 raise Cancelled(node)
             try:
                 staged.parent.mkdir(parents=True, exist_ok=True)
+                # An empty file, as the temporary files of ctx.output always were.
+                os.close(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666))
             except OSError as error:
                 raise environment_error(error, path) from None
         try:
