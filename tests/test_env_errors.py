@@ -148,3 +148,20 @@ def test_nul_characters_are_refused_in_the_spec_and_in_the_folder(tmp_path, caps
 def test_a_hidden_name_without_a_stem_is_refused_at_validation(tmp_path, capsys):
     status, error = _cli(capsys, tmp_path, ".wav", tmp_path / "out")
     assert status == 2 and "spec.yaml:4:" in error and "name without a stem" in error
+
+
+def test_a_full_disk_in_any_writer_is_told_with_the_output_path(tmp_path, monkeypatch):
+    import zipfile
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full)
+    text = ("audiogp: 1\nnodes:\n  v: {use: example, name: tones, duration: 0.1}\n"
+            "  a: {use: save_arrays, input: [v], path: v.npz}\n")
+    with pytest.raises(graph.runner.NodeFailed) as caught:
+        graph.run_text(text, out_dir=tmp_path / "out", builtins_only=True)
+    message = str(caught.value)
+    assert message.startswith("<string>:4:3: node 'a' (save_arrays) failed: writing ")
+    assert str(tmp_path / "out" / "v.npz") in message and "quota" in message
+    assert not (tmp_path / "out").exists()

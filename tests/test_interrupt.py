@@ -184,3 +184,15 @@ def test_interrupted_is_a_keyboard_interrupt_that_says_what_was_kept():
     error = Interrupted("interrupted: the run stopped and no output was written")
     assert isinstance(error, KeyboardInterrupt)
     assert str(error) == "interrupted: the run stopped and no output was written"
+
+
+def test_a_signal_during_publication_is_held_until_it_has_finished():
+    from audiogp.graph.runner import _signals_deferred
+
+    finished = []
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # Python would run a handler between any of these
+                finished.append(1)
+    assert len(finished) == 1000

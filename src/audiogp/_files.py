@@ -30,6 +30,7 @@ from pathlib import Path
 from audiogp.errors import UserError
 
 __all__ = ["OutputExistsError", "EnvironmentProblem", "os_error_message", "environment_error",
+           "is_environment_error",
            "publish", "atomic_output", "file_mode", "current_umask", "check_path_text",
            "check_output_folder"]
 
@@ -103,6 +104,11 @@ def os_error_message(error, path=None, action="writing"):
     if todo:
         message += f"; {todo}"
     return message
+
+
+def is_environment_error(error):
+    """True if ``error`` is an :class:`OSError` this module explains (disk full, read-only...)."""
+    return isinstance(error, OSError) and error.errno in _ERRNO_ADVICE
 
 
 def environment_error(error, path=None, action="writing"):

@@ -30,7 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-from audiogp._files import (EnvironmentProblem, OutputExistsError, check_path_text, environment_error, file_mode,
+from audiogp._files import (EnvironmentProblem, OutputExistsError, check_path_text,
+                            is_environment_error, environment_error, file_mode,
                             publish)
 from audiogp.plugins.context import Cancelled
 
@@ -150,13 +151,17 @@ class OutputTransaction:
                 raise Cancelled(node)
             try:
                 staged.parent.mkdir(parents=True, exist_ok=True)
+                # An empty file, as the temporary files of ctx.output always were.
+                os.close(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666))
             except OSError as error:
                 raise environment_error(error, path) from None
         try:
             yield staged
-        except BaseException:
+        except BaseException as error:
             with contextlib.suppress(OSError):
                 staged.unlink()
+            if is_environment_error(error):  # a writer's own OSError: disk full, quota...
+                raise environment_error(error, path) from None
             raise
         with self.lock:
             if self.closed:
