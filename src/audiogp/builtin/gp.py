@@ -182,18 +182,26 @@ def infer_gp_fit(params, inputs):
 
 
 def infer_gp_synthesize(params, inputs):
-    """The waveform has the fitted signal's rate and length."""
+    """The waveform has the fitted signal's rate, and its length scaled by 1/rate (or duration)."""
     fit = inputs.get("fit") or {}
-    return {"signal": {key: fit[key] for key in ("sr", "length") if fit.get(key) is not None}}
+    facts = {key: fit[key] for key in ("sr", "length") if fit.get(key) is not None}
+    duration, rate = params.get("duration"), params.get("rate", 1.0)
+    if duration is not None:
+        facts.pop("length", None)
+        if "sr" in facts:
+            facts["length"] = max(1, int(round(duration * facts["sr"])))
+    elif rate not in (None, 1.0) and "length" in facts:
+        facts["length"] = max(1, int(round(facts["length"] / rate)))
+    return {"signal": facts}
 
 
 # -- gp_synthesize -------------------------------------------------------------------------------
 
-def gp_synthesize(ctx, *, fit, mode, context):
+def gp_synthesize(ctx, *, fit, mode, context, rate, duration):
     """Sample a waveform from a fitted model, block by block, envelope restored."""
     from audiogp import gp
 
-    y = gp.synthesize(fit, mode=mode, seed=ctx.seed, context=context,
+    y = gp.synthesize(fit, mode=mode, seed=ctx.seed, context=context, rate=rate, duration=duration,
                       progress=ctx.progress_in("blocks"))
     return Signal(y, fit.sr)
 
@@ -204,11 +212,16 @@ GP_SYNTHESIZE = NodeType(
     inputs=[Port("fit", "KernelFit", "a fitted model (gp_fit or load_kernel_fit)")],
     outputs=[Port("signal", Signal, "the sampled waveform, at the fit's sample rate")],
     params=[
-        Param("mode", str, "previous", "how blocks join: conditioned on the previous samples, "
-              "pinned to zero at the ends, independent, or the Lorentzian state-space sampler",
-              choices=("previous", "zero-ends", "independent", "statespace")),
-        Param("context", int, None, "samples conditioned on in 'previous' mode (default one hop)",
-              minimum=1),
+        Param("mode", str, "overlap", "how blocks join: windowed overlap-add of stationary draws, "
+              "continued from the previous block's innovations, pinned to zero at the ends, "
+              "independent, or the Lorentzian state-space sampler",
+              choices=("overlap", "previous", "zero-ends", "independent", "statespace")),
+        Param("context", int, None, "innovations each block is drawn over in 'previous' mode "
+              "(default one hop)", minimum=1),
+        Param("rate", float, 1.0, "speed against the original: 0.5 lasts twice as long, 2 half as "
+              "long; spectra and pitch are kept", minimum=0.25, maximum=4.0),
+        Param("duration", float, None, "output length in seconds instead of rate (extends a "
+              "stationary sound to any length)", minimum=0.001),
     ],
     infer=infer_gp_synthesize,
     memory=gp_synthesize_memory,

@@ -13,7 +13,7 @@ __getattr__, __dir__, __all__ = _attach(
         "sampling": ["sample_blocks", "sample_continuation", "sample_pinned", "JitterWarning"],
         "kernels": ["Kernel", "Parameter", "KernelError", "get_kernel", "kernel_from_string", "register_kernel", "available_kernels", "add_kernels"],  # noqa: E501
         "spectral": ["SpectralDensity", "spectral_density", "cache_dir", "clear_cache"],
-        "fitting": ["fit", "loss_value"],  # not fit.py: the module would shadow the function
+        "fitting": ["fit", "loss_value", "BoundWarning"],  # not fit.py: the module would shadow the function
         "kernelfit": ["KernelFit"],
         "synth": ["synthesize"],
         "statespace": ["sample_lorentzian"],
