@@ -496,17 +496,6 @@ class _Checker:
                                  f"{written[resolved]!r}; input files are never written",
                                  node=node.name, key=path[-1])
 
-
-def _resolve(path):
-    """``path.resolve()``, or the reason it cannot be a file's path (a NUL, a symbolic link loop)."""
-    if "\0" in str(path):
-        return "contains a NUL character, which no file name can hold; remove it"
-    try:
-        return Path(path).resolve()
-    except (RuntimeError, OSError) as error:  # Python 3.11 says RuntimeError for a loop
-        return f"cannot be followed: {error}; fix or remove the symbolic link"
-
-
     def check_out_dir(self, graph_nodes):
         """The output folder must be creatable and writable when the spec writes anything."""
         if self.out_dir is None or not any(node.output_files for node in graph_nodes.values()):
@@ -535,6 +524,16 @@ def _resolve(path):
             for _, path, _ in node.output_files:
                 return path
         return ()
+
+
+def _resolve(path):
+    """``path.resolve()``, or the reason it cannot be a file's path (a NUL, a symbolic link loop)."""
+    if "\0" in str(path):
+        return "contains a NUL character, which no file name can hold; remove it"
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError) as error:  # Python 3.11 says RuntimeError for a loop
+        return f"cannot be followed: {error}; fix or remove the symbolic link"
 
 
 def _resolve_out_dir(out_dir):
