@@ -148,7 +148,7 @@ ROWS = [
     error("mel-unknown-window", nodes("voice: {use: example}", "mel: {use: melspectrogram, input: voice, window: boxcars}"), "node 'mel', parameter 'window'"),
     error("psd-unknown-window", nodes("voice: {use: example}", "psd: {use: block_periodogram, input: voice, window: nope}"), "node 'psd', parameter 'window'"),
     ok("known-window-tuple", nodes("voice: {use: example, duration: 0.1}", "spec: {use: stft, input: voice, window: [kaiser, 8.0]}", "w: {use: istft, input: spec}", "out: {use: save, input: w, path: v.wav}"), "valid"),
-    error("win-length-over-n-fft", nodes("voice: {use: example}", "spec: {use: stft, input: voice, n_fft: 512, win_length: 1024}"), "parameter 'win_length'", "longer than n_fft=512", at="1024"),
+    error("win-length-over-n-fft", nodes("voice: {use: example}", "spec: {use: stft, input: voice, n_fft: 512, win_length: 1024}"), "parameter 'win_length'", "must be <= n_fft=512", at="1024"),
     error("mfcc-win-length-over-n-fft", nodes("voice: {use: example}", "m: {use: mfcc, input: voice, n_fft: 256, win_length: 512}"), "node 'm', parameter 'win_length'"),
     error("n-fft-zero", nodes("voice: {use: example}", "spec: {use: stft, input: voice, n_fft: 0}"), "parameter 'n_fft'", ">= 1"),
     error("hop-negative", nodes("voice: {use: example}", "spec: {use: stft, input: voice, hop_length: -1}"), "parameter 'hop_length'"),

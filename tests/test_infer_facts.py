@@ -29,16 +29,19 @@ REGISTRY = load_registry(set())
 
 @pytest.fixture
 def nothing_known_in_advance():
-    """The built-in node types without their ``infer``, for as long as the test runs."""
+    """The built-in node types without their ``infer`` and declared ``checks``, for as long as
+    the test runs: what the node function itself refuses when it runs."""
     registry = located.REGISTRY
-    saved = {name: node.infer for name, node in registry.node_types.items()}
+    saved = {name: (node.infer, node.checks) for name, node in registry.node_types.items()}
     try:
         for node in registry.node_types.values():
             object.__setattr__(node, "infer", None)
+            object.__setattr__(node, "checks", ())
         yield registry
     finally:
         for name, node in registry.node_types.items():
-            object.__setattr__(node, "infer", saved[name])
+            object.__setattr__(node, "infer", saved[name][0])
+            object.__setattr__(node, "checks", saved[name][1])
 
 
 @pytest.mark.parametrize("case", list(located.CASES))

@@ -32,8 +32,8 @@ def check_win_length(params, inputs):
     """Refuse ``win_length > n_fft``: the window must fit in the FFT frame."""
     win_length, n_fft = params.get("win_length"), params.get("n_fft")
     if win_length is not None and n_fft is not None and win_length > n_fft:
-        raise Mismatch("win_length", f"win_length={win_length} is longer than n_fft={n_fft}; "
-                       "the window must fit in the FFT frame: make n_fft at least win_length")
+        raise Mismatch("win_length", f"win_length={win_length} must be <= n_fft={n_fft}: the "
+                       "window must fit in the FFT frame; make n_fft at least win_length")
 
 
 WINDOW_CHECKS = (check_window, check_win_length)
