@@ -65,11 +65,9 @@ def decode(const double[:, ::1] log_v, const double[::1] log_u, const double[::1
                 for b in range(n_bins):
                     best = -INFINITY
                     best_src = b
-                    for k in range(-J, J + 1):
-                        src = b + k
-                        if src < 0 or src >= n_bins:
-                            continue
-                        value = merged[src] + log_w[k + J]
+                    for src in range(b - J if b >= J else 0,
+                                     b + J + 1 if b + J < n_bins else n_bins):
+                        value = merged[src] + log_w[src - b + J]
                         if value > best:
                             best = value
                             best_src = src

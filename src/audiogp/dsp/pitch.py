@@ -47,7 +47,7 @@ class PitchSettingError(ParameterError):
         self.parameter = parameter
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class PitchTrack:
     """F0 per frame with its voicing, and the frame geometry.
 
@@ -95,6 +95,8 @@ class PitchTrack:
         share = float(np.mean(self.voiced)) if self.voiced.size else 0.0
         return (f"PitchTrack(n_frames={self.n_frames}, sr={self.sr}, hop_length={self.hop_length}, "
                 f"voiced={100 * share:.0f}%)")
+
+    __repr__ = summary
 
 
 def pitch_frame_length(sr, fmin):
@@ -243,40 +245,43 @@ def pitch_track(y, sr, *, fmin=50.0, fmax=500.0, hop_length=None, frame_length=N
     tau_ref = float(sr / np.sqrt(fmin * fmax))
     lead = int(round((win_length + tau_ref) / 2))
     padded = np.pad(y, (lead, frame_length - lead + hop))
-    periods, probs, energy = [], [], []
+    rows, periods, probs, energy = [], [], [], []
     for start in range(0, n_frames, _BLOCK_FRAMES):
         stop = min(n_frames, start + _BLOCK_FRAMES)
         segment = padded[start * hop:(stop - 1) * hop + frame_length]
         frames = np.lib.stride_tricks.sliding_window_view(segment, frame_length)[::hop]
-        p, q, e = _candidates(frames, win_length, min_period, max_period, a, b,
-                              no_trough_probability)
+        r, p, q, e = _candidates(frames, win_length, min_period, max_period, a, b,
+                                 no_trough_probability)
+        rows.append(r + start)
         periods.append(p)
         probs.append(q)
         energy.append(e)
-    periods = np.concatenate(periods)       # (n_frames, n_lags): refined period at troughs, else 0
-    probs = np.concatenate(probs)           # (n_frames, n_lags): candidate probability
+    rows = np.concatenate(rows)             # candidates: frame, refined period, probability
+    periods = np.concatenate(periods)
+    probs = np.concatenate(probs)
     energy = np.concatenate(energy)
     loudest = float(energy.max())
-    silent = energy <= loudest * 10.0 ** (silence_db / 10.0) if loudest > 0 else np.ones_like(energy, bool)
-    probs[silent] = 0.0
+    if loudest > 0:
+        loud = energy > loudest * 10.0 ** (silence_db / 10.0)
+        keep = loud[rows] & (probs > 0)
+    else:
+        keep = np.zeros(rows.shape, dtype=bool)
+    rows, periods, probs = rows[keep], periods[keep], probs[keep]
 
     # Candidates -> pitch bins of the HMM.
     n_bins = int(np.floor(np.log2(fmax / fmin) * bins_per_octave)) + 1
-    with np.errstate(divide="ignore"):
-        freqs = np.where(periods > 0, sr / np.where(periods > 0, periods, 1.0), 0.0)
-    has = probs > 0
-    bins = np.zeros(periods.shape, dtype=np.int64)
-    bins[has] = np.clip(np.round(np.log2(freqs[has] / fmin) * bins_per_octave), 0, n_bins - 1)
+    freqs = sr / periods
+    bins = np.clip(np.round(np.log2(freqs / fmin) * bins_per_octave), 0, n_bins - 1).astype(np.intp)
     observation = np.zeros((n_frames, n_bins))
-    rows = np.nonzero(has)[0]
-    np.add.at(observation, (rows, bins[has]), probs[has])
-    # The frequency that each bin stands for in each frame: its most probable candidate.
-    best_prob = np.zeros((n_frames, n_bins))
+    np.add.at(observation, (rows, bins), probs)
+    # The frequency each bin stands for in each frame: its most probable candidate. Sorted by
+    # probability, the last of equal (frame, bin) pairs is the most probable: keep it.
+    order = np.lexsort((probs, bins, rows))
+    r, c, f = rows[order], bins[order], freqs[order]
+    last = np.ones(len(r), dtype=bool)
+    last[:-1] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
     best_freq = np.zeros((n_frames, n_bins))
-    order = np.argsort(probs[has], kind="stable")  # ascending: the last write (the largest) wins
-    r, c = rows[order], bins[has][order]
-    best_prob[r, c] = probs[has][order]
-    best_freq[r, c] = freqs[has][order]
+    best_freq[r[last], c[last]] = f[last]
     voicing = np.clip(observation.sum(axis=1), 0.0, 1.0)
 
     max_jump = max(1, int(round(max_transition_rate * hop / sr * bins_per_octave)))
@@ -297,61 +302,65 @@ def pitch_track(y, sr, *, fmin=50.0, fmax=500.0, hop_length=None, frame_length=N
 def _candidates(frames, win_length, min_period, max_period, a, b, no_trough_probability):
     """Candidate periods and their probabilities for a block of frames (pYIN section 2.1).
 
-    Returns ``(periods, probs, energy)``: ``periods`` and ``probs`` of shape
-    ``(n_frames, max_period - min_period + 1)`` for lags ``min_period ..
-    max_period`` (refined period and probability at troughs, 0 elsewhere), and
-    the energy of each frame's integration window.
+    Returns ``(rows, periods, probs, energy)``: for each candidate its frame
+    (row of ``frames``), refined period (samples) and probability; and the
+    energy of each frame's integration window.
     """
     import scipy.special
 
     frames = np.asarray(frames, dtype=np.float64)
     n_frames, frame_length = frames.shape
     n_fft = scipy.fft.next_fast_len(frame_length, real=True)
-    window = np.zeros_like(frames)
-    window[:, :win_length] = frames[:, :win_length]
     spectrum = scipy.fft.rfft(frames, n_fft, axis=-1)
-    corr = scipy.fft.irfft(np.conj(scipy.fft.rfft(window, n_fft, axis=-1)) * spectrum, n_fft,
+    window = scipy.fft.rfft(frames[:, :win_length], n_fft, axis=-1)
+    corr = scipy.fft.irfft(np.conj(window) * spectrum, n_fft,
                            axis=-1)[:, :max_period + 2]          # r(tau) = sum_j x_j x_{j+tau}, j < W
-    cumulative = np.concatenate([np.zeros((n_frames, 1)), np.cumsum(frames ** 2, axis=-1)], axis=-1)
+    # Energy of samples [tau, tau + W) of each frame, from running sums of the frame's start.
+    squares = np.cumsum(frames[:, :max_period + 2 + win_length] ** 2, axis=-1)
+    squares = np.concatenate([np.zeros((n_frames, 1)), squares], axis=-1)
     lags = np.arange(max_period + 2)
-    shifted_energy = cumulative[:, lags + win_length] - cumulative[:, lags]   # sum x_{j+tau}^2
+    shifted_energy = squares[:, lags + win_length] - squares[:, lags]
     energy = shifted_energy[:, 0]
     diff = energy[:, None] + shifted_energy - 2.0 * corr                       # d(tau), YIN eq. (7)
     scale = np.maximum(energy, np.finfo(np.float64).tiny)[:, None]
     diff = np.maximum(diff, 0.0)
     diff[diff < 1e-12 * scale] = 0.0                                           # FFT rounding
     diff[:, 0] = 0.0
-    running = np.cumsum(diff[:, 1:], axis=-1) / np.arange(1, max_period + 2)
+    running = np.cumsum(diff[:, 1:], axis=-1)
+    running /= np.arange(1, max_period + 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cmnd = np.where(running > 0, diff[:, 1:] / np.where(running > 0, running, 1.0), 1.0)
+        cmnd = diff[:, 1:] / running
+    cmnd[~(running > 0)] = 1.0
     cmnd = np.concatenate([np.ones((n_frames, 1)), cmnd], axis=-1)           # d'(tau), eq. (8)
 
     # Troughs at lags min_period..max_period: below the left neighbour, not above the right.
     lo, hi = min_period, max_period
     centre = cmnd[:, lo:hi + 1]
     trough = (centre < cmnd[:, lo - 1:hi]) & (centre <= cmnd[:, lo + 1:hi + 2])
+    trough[energy <= 0] = False
     depth = np.where(trough, centre, np.inf)
     # "First trough below threshold s" is the trough that sets a new running minimum of the
     # depths: it wins every s in (its depth, the previous running minimum].
     running_min = np.minimum.accumulate(depth, axis=-1)
-    previous = np.concatenate([np.full((n_frames, 1), np.inf), running_min[:, :-1]], axis=-1)
-    record = trough & (depth < previous)
+    previous = np.empty_like(running_min)
+    previous[:, 0] = np.inf
+    previous[:, 1:] = running_min[:, :-1]
+    rows, cols = np.nonzero(depth < previous)
     cdf = lambda x: scipy.special.betainc(a, b, np.clip(x, 0.0, 1.0))  # noqa: E731
-    probs = np.where(record, cdf(previous) - cdf(depth), 0.0)
-    deepest = np.argmin(depth, axis=-1)
-    any_trough = np.isfinite(depth[np.arange(n_frames), deepest])
-    below_all = cdf(depth[np.arange(n_frames), deepest])
-    probs[np.arange(n_frames), deepest] += np.where(any_trough, no_trough_probability * below_all, 0)
-    probs[energy <= 0] = 0.0
+    probs = cdf(previous[rows, cols]) - cdf(depth[rows, cols])
+    # Thresholds below every trough: a small probability for the deepest one (the last record).
+    deepest = np.ones(len(rows), dtype=bool)
+    deepest[:-1] = rows[1:] != rows[:-1]
+    probs[deepest] += no_trough_probability * cdf(depth[rows[deepest], cols[deepest]])
 
     # Parabolic interpolation of d(tau) around each trough (YIN step 5).
-    left, mid, right = diff[:, lo - 1:hi], diff[:, lo:hi + 1], diff[:, lo + 1:hi + 2]
+    lag = cols + lo
+    left, mid, right = diff[rows, lag - 1], diff[rows, lag], diff[rows, lag + 1]
     curvature = left - 2.0 * mid + right
     with np.errstate(divide="ignore", invalid="ignore"):
         shift = np.where(curvature > 0, 0.5 * (left - right) / curvature, 0.0)
-    shift = np.clip(shift, -0.5, 0.5)
-    periods = np.where(probs > 0, np.arange(lo, hi + 1) + shift, 0.0)
-    return periods, probs, energy
+    periods = lag + np.clip(shift, -0.5, 0.5)
+    return rows, periods, probs, energy
 
 
 def _viterbi(observation, unvoiced, max_jump, switch_probability):
