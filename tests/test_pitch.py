@@ -148,3 +148,58 @@ def test_bad_input_is_refused_clearly():
     with pytest.raises(dsp.PitchSettingError, match="too short") as error:
         dsp.pitch_track(y, 8000, fmin=50, frame_length=200)
     assert error.value.parameter == "frame_length"
+
+
+def dense_viterbi(observation, unvoiced, max_jump, switch):
+    """Textbook Viterbi over the full (2 n_bins)^2 transition matrix of the pYIN HMM, in NumPy."""
+    n_frames, n_bins = observation.shape
+    offsets = np.arange(-max_jump, max_jump + 1)
+    weights = (max_jump + 1.0 - np.abs(offsets)) / np.sum(max_jump + 1.0 - np.abs(offsets))
+    pitch = np.zeros((n_bins, n_bins))
+    for i in range(n_bins):
+        for k, w in zip(offsets, weights):
+            if 0 <= i + k < n_bins:
+                pitch[i, i + k] = w
+    voicing = np.array([[1 - switch, switch], [switch, 1 - switch]])
+    with np.errstate(divide="ignore"):
+        log_a = np.log(np.kron(voicing, pitch))      # states [voiced bins | unvoiced bins]
+        log_b = np.log(np.concatenate([observation, np.repeat(unvoiced[:, None], n_bins, 1)], 1))
+    score = log_b[0] - np.log(2 * n_bins)
+    back = np.zeros((n_frames, 2 * n_bins), dtype=int)
+    for t in range(1, n_frames):
+        candidates = score[:, None] + log_a
+        back[t] = np.argmax(candidates, axis=0)
+        score = candidates[back[t], np.arange(2 * n_bins)] + log_b[t]
+    state = [int(np.argmax(score))]
+    for t in range(n_frames - 1, 0, -1):
+        state.append(int(back[t, state[-1]]))
+    state = np.array(state[::-1])
+    path_score = log_b[0, state[0]] - np.log(2 * n_bins) + sum(
+        log_a[state[t - 1], state[t]] + log_b[t, state[t]] for t in range(1, n_frames))
+    return state % n_bins, state < n_bins, path_score, (log_a, log_b)
+
+
+def score_of(bins, voiced, model, n_bins):
+    log_a, log_b = model
+    state = np.where(voiced, bins, bins + n_bins)
+    return log_b[0, state[0]] - np.log(2 * n_bins) + sum(
+        log_a[state[t - 1], state[t]] + log_b[t, state[t]] for t in range(1, len(state)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_viterbi_matches_a_dense_textbook_viterbi(seed):
+    from audiogp.dsp.pitch import _viterbi
+
+    rng = np.random.default_rng(seed)
+    n_frames, n_bins = 40, 23
+    observation = rng.uniform(size=(n_frames, n_bins)) ** 4 * (rng.uniform(size=(n_frames, 1)) < 0.7)
+    observation /= np.maximum(1.0, observation.sum(axis=1, keepdims=True))
+    unvoiced = np.maximum(1 - observation.sum(axis=1), 0) / n_bins
+    bins, voiced = _viterbi(observation, unvoiced, 3, 0.05)
+    expected_bins, expected_voiced, best, model = dense_viterbi(observation, unvoiced, 3, 0.05)
+    assert 0.2 < voiced.mean() < 1
+    np.testing.assert_array_equal(voiced, expected_voiced)
+    # Unvoiced states all emit alike, so paths through them may tie: compare scores, and the
+    # bins where the path is voiced (distinct random emissions there).
+    np.testing.assert_allclose(score_of(bins, voiced, model, n_bins), best, rtol=1e-12)
+    np.testing.assert_array_equal(bins[voiced], expected_bins[voiced])

@@ -40,6 +40,15 @@ def test_channels_are_independent():
     assert abs(np.median(both[0]) - 150.0) < 1.0
 
 
+def test_full_output_gives_yins_voicing():
+    f0, voiced, periodicity = yin(harmonic(220.0), fmin=60, fmax=800, sr=SR, full_output=True)
+    np.testing.assert_array_equal(f0, yin(harmonic(220.0), fmin=60, fmax=800, sr=SR))
+    assert voiced[2:-2].all() and np.all(periodicity[2:-2] > 0.9)
+    noise = np.random.default_rng(0).standard_normal(SR)
+    _, voiced, periodicity = yin(noise, fmin=60, fmax=800, sr=SR, full_output=True)
+    assert voiced.mean() < 0.05 and np.all((periodicity >= 0) & (periodicity <= 1))
+
+
 def test_silence_gives_finite_values():
     assert np.all(np.isfinite(yin(np.zeros(4096), fmin=60, fmax=800, sr=SR)))
 

@@ -17,6 +17,7 @@ MODULES = (
     "plot",
     "stft",
     "analysis",
+    "pitch",
     "metrics",
     "inversion",
     "creative",

@@ -29,12 +29,11 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 import scipy.fft
-import scipy.special
 
 from audiogp import _validate as check
 from audiogp.errors import ParameterError
 
-__all__ = ["PitchTrack", "pitch_track", "pitch_frame_length", "PitchSettingError"]
+__all__ = ["PitchTrack", "pitch_track", "pitch_frame_length", "check_settings", "PitchSettingError"]
 
 # Frames are processed in blocks of this many, to bound memory on long signals.
 _BLOCK_FRAMES = 1024
@@ -108,7 +107,23 @@ def pitch_frame_length(sr, fmin):
     return 2 * half
 
 
-def _settings(sr, fmin, fmax, hop_length, frame_length, win_length):
+def check_settings(sr, fmin, fmax, hop_length=None, frame_length=None, win_length=None):
+    """Check the settings of :func:`pitch_track` at rate ``sr`` and fill in their defaults.
+
+    Returns
+    -------
+    dict
+        ``sr``, ``fmin``, ``fmax``, ``hop_length``, ``frame_length``,
+        ``win_length``, and the lag range ``min_period``, ``max_period``
+        (samples).
+
+    Raises
+    ------
+    PitchSettingError
+        Naming the parameter to change: ``fmin >= fmax``, ``fmax`` above
+        Nyquist, a frame too short for ``fmin``, a window not shorter than
+        the frame.
+    """
     sr = check.real_number(sr, "sr", exclusive_minimum=0)
     fmin = check.real_number(fmin, "fmin", exclusive_minimum=0)
     fmax = check.real_number(fmax, "fmax", exclusive_minimum=0)
@@ -136,7 +151,8 @@ def _settings(sr, fmin, fmax, hop_length, frame_length, win_length):
             f"frame_length={frame_length} (integration window {win_length}) is too short for "
             f"fmin={fmin} Hz: the longest period is {max_period} samples, so frame_length - "
             f"win_length must be at least {max_period + 1}; raise frame_length or fmin")
-    return sr, fmin, fmax, hop_length, frame_length, win_length, min_period, max_period
+    return dict(sr=sr, fmin=fmin, fmax=fmax, hop_length=hop_length, frame_length=frame_length,
+                win_length=win_length, min_period=min_period, max_period=max_period)
 
 
 def pitch_track(y, sr, *, fmin=50.0, fmax=500.0, hop_length=None, frame_length=None,
@@ -202,8 +218,10 @@ def pitch_track(y, sr, *, fmin=50.0, fmax=500.0, hop_length=None, frame_length=N
     if y.ndim != 1:
         raise ParameterError(f"y must be one channel (shape (n,)), got shape {y.shape}; "
                              "mix to mono first (e.g. y.mean(axis=0))")
-    sr, fmin, fmax, hop, frame_length, win_length, min_period, max_period = _settings(
-        sr, fmin, fmax, hop_length, frame_length, win_length)
+    settings = check_settings(sr, fmin, fmax, hop_length, frame_length, win_length)
+    sr, fmin, fmax, hop, frame_length, win_length, min_period, max_period = (
+        settings[k] for k in ("sr", "fmin", "fmax", "hop_length", "frame_length", "win_length",
+                              "min_period", "max_period"))
     if len(y) < frame_length:
         raise ParameterError(
             f"y has {len(y)} samples ({len(y) / sr * 1000:.1f} ms), fewer than one analysis frame "
@@ -225,40 +243,43 @@ def pitch_track(y, sr, *, fmin=50.0, fmax=500.0, hop_length=None, frame_length=N
     tau_ref = float(sr / np.sqrt(fmin * fmax))
     lead = int(round((win_length + tau_ref) / 2))
     padded = np.pad(y, (lead, frame_length - lead + hop))
-    periods, probs, energy = [], [], []
+    rows, periods, probs, energy = [], [], [], []
     for start in range(0, n_frames, _BLOCK_FRAMES):
         stop = min(n_frames, start + _BLOCK_FRAMES)
         segment = padded[start * hop:(stop - 1) * hop + frame_length]
         frames = np.lib.stride_tricks.sliding_window_view(segment, frame_length)[::hop]
-        p, q, e = _candidates(frames, win_length, min_period, max_period, a, b,
-                              no_trough_probability)
+        r, p, q, e = _candidates(frames, win_length, min_period, max_period, a, b,
+                                 no_trough_probability)
+        rows.append(r + start)
         periods.append(p)
         probs.append(q)
         energy.append(e)
-    periods = np.concatenate(periods)       # (n_frames, n_lags): refined period at troughs, else 0
-    probs = np.concatenate(probs)           # (n_frames, n_lags): candidate probability
+    rows = np.concatenate(rows)             # candidates: frame, refined period, probability
+    periods = np.concatenate(periods)
+    probs = np.concatenate(probs)
     energy = np.concatenate(energy)
     loudest = float(energy.max())
-    silent = energy <= loudest * 10.0 ** (silence_db / 10.0) if loudest > 0 else np.ones_like(energy, bool)
-    probs[silent] = 0.0
+    if loudest > 0:
+        loud = energy > loudest * 10.0 ** (silence_db / 10.0)
+        keep = loud[rows] & (probs > 0)
+    else:
+        keep = np.zeros(rows.shape, dtype=bool)
+    rows, periods, probs = rows[keep], periods[keep], probs[keep]
 
     # Candidates -> pitch bins of the HMM.
     n_bins = int(np.floor(np.log2(fmax / fmin) * bins_per_octave)) + 1
-    with np.errstate(divide="ignore"):
-        freqs = np.where(periods > 0, sr / np.where(periods > 0, periods, 1.0), 0.0)
-    has = probs > 0
-    bins = np.zeros(periods.shape, dtype=np.int64)
-    bins[has] = np.clip(np.round(np.log2(freqs[has] / fmin) * bins_per_octave), 0, n_bins - 1)
+    freqs = sr / periods
+    bins = np.clip(np.round(np.log2(freqs / fmin) * bins_per_octave), 0, n_bins - 1).astype(np.intp)
     observation = np.zeros((n_frames, n_bins))
-    rows = np.nonzero(has)[0]
-    np.add.at(observation, (rows, bins[has]), probs[has])
-    # The frequency that each bin stands for in each frame: its most probable candidate.
-    best_prob = np.zeros((n_frames, n_bins))
+    np.add.at(observation, (rows, bins), probs)
+    # The frequency each bin stands for in each frame: its most probable candidate. Sorted by
+    # probability, the last of equal (frame, bin) pairs is the most probable: keep it.
+    order = np.lexsort((probs, bins, rows))
+    r, c, f = rows[order], bins[order], freqs[order]
+    last = np.ones(len(r), dtype=bool)
+    last[:-1] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
     best_freq = np.zeros((n_frames, n_bins))
-    order = np.argsort(probs[has], kind="stable")  # ascending: the last write (the largest) wins
-    r, c = rows[order], bins[has][order]
-    best_prob[r, c] = probs[has][order]
-    best_freq[r, c] = freqs[has][order]
+    best_freq[r[last], c[last]] = f[last]
     voicing = np.clip(observation.sum(axis=1), 0.0, 1.0)
 
     max_jump = max(1, int(round(max_transition_rate * hop / sr * bins_per_octave)))
@@ -279,59 +300,65 @@ def pitch_track(y, sr, *, fmin=50.0, fmax=500.0, hop_length=None, frame_length=N
 def _candidates(frames, win_length, min_period, max_period, a, b, no_trough_probability):
     """Candidate periods and their probabilities for a block of frames (pYIN section 2.1).
 
-    Returns ``(periods, probs, energy)``: ``periods`` and ``probs`` of shape
-    ``(n_frames, max_period - min_period + 1)`` for lags ``min_period ..
-    max_period`` (refined period and probability at troughs, 0 elsewhere), and
-    the energy of each frame's integration window.
+    Returns ``(rows, periods, probs, energy)``: for each candidate its frame
+    (row of ``frames``), refined period (samples) and probability; and the
+    energy of each frame's integration window.
     """
+    import scipy.special
+
     frames = np.asarray(frames, dtype=np.float64)
     n_frames, frame_length = frames.shape
     n_fft = scipy.fft.next_fast_len(frame_length, real=True)
-    window = np.zeros_like(frames)
-    window[:, :win_length] = frames[:, :win_length]
     spectrum = scipy.fft.rfft(frames, n_fft, axis=-1)
-    corr = scipy.fft.irfft(np.conj(scipy.fft.rfft(window, n_fft, axis=-1)) * spectrum, n_fft,
+    window = scipy.fft.rfft(frames[:, :win_length], n_fft, axis=-1)
+    corr = scipy.fft.irfft(np.conj(window) * spectrum, n_fft,
                            axis=-1)[:, :max_period + 2]          # r(tau) = sum_j x_j x_{j+tau}, j < W
-    cumulative = np.concatenate([np.zeros((n_frames, 1)), np.cumsum(frames ** 2, axis=-1)], axis=-1)
+    # Energy of samples [tau, tau + W) of each frame, from running sums of the frame's start.
+    squares = np.cumsum(frames[:, :max_period + 2 + win_length] ** 2, axis=-1)
+    squares = np.concatenate([np.zeros((n_frames, 1)), squares], axis=-1)
     lags = np.arange(max_period + 2)
-    shifted_energy = cumulative[:, lags + win_length] - cumulative[:, lags]   # sum x_{j+tau}^2
+    shifted_energy = squares[:, lags + win_length] - squares[:, lags]
     energy = shifted_energy[:, 0]
     diff = energy[:, None] + shifted_energy - 2.0 * corr                       # d(tau), YIN eq. (7)
     scale = np.maximum(energy, np.finfo(np.float64).tiny)[:, None]
     diff = np.maximum(diff, 0.0)
     diff[diff < 1e-12 * scale] = 0.0                                           # FFT rounding
     diff[:, 0] = 0.0
-    running = np.cumsum(diff[:, 1:], axis=-1) / np.arange(1, max_period + 2)
+    running = np.cumsum(diff[:, 1:], axis=-1)
+    running /= np.arange(1, max_period + 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cmnd = np.where(running > 0, diff[:, 1:] / np.where(running > 0, running, 1.0), 1.0)
+        cmnd = diff[:, 1:] / running
+    cmnd[~(running > 0)] = 1.0
     cmnd = np.concatenate([np.ones((n_frames, 1)), cmnd], axis=-1)           # d'(tau), eq. (8)
 
     # Troughs at lags min_period..max_period: below the left neighbour, not above the right.
     lo, hi = min_period, max_period
     centre = cmnd[:, lo:hi + 1]
     trough = (centre < cmnd[:, lo - 1:hi]) & (centre <= cmnd[:, lo + 1:hi + 2])
+    trough[energy <= 0] = False
     depth = np.where(trough, centre, np.inf)
     # "First trough below threshold s" is the trough that sets a new running minimum of the
     # depths: it wins every s in (its depth, the previous running minimum].
     running_min = np.minimum.accumulate(depth, axis=-1)
-    previous = np.concatenate([np.full((n_frames, 1), np.inf), running_min[:, :-1]], axis=-1)
-    record = trough & (depth < previous)
+    previous = np.empty_like(running_min)
+    previous[:, 0] = np.inf
+    previous[:, 1:] = running_min[:, :-1]
+    rows, cols = np.nonzero(depth < previous)
     cdf = lambda x: scipy.special.betainc(a, b, np.clip(x, 0.0, 1.0))  # noqa: E731
-    probs = np.where(record, cdf(previous) - cdf(depth), 0.0)
-    deepest = np.argmin(depth, axis=-1)
-    any_trough = np.isfinite(depth[np.arange(n_frames), deepest])
-    below_all = cdf(depth[np.arange(n_frames), deepest])
-    probs[np.arange(n_frames), deepest] += np.where(any_trough, no_trough_probability * below_all, 0)
-    probs[energy <= 0] = 0.0
+    probs = cdf(previous[rows, cols]) - cdf(depth[rows, cols])
+    # Thresholds below every trough: a small probability for the deepest one (the last record).
+    deepest = np.ones(len(rows), dtype=bool)
+    deepest[:-1] = rows[1:] != rows[:-1]
+    probs[deepest] += no_trough_probability * cdf(depth[rows[deepest], cols[deepest]])
 
     # Parabolic interpolation of d(tau) around each trough (YIN step 5).
-    left, mid, right = diff[:, lo - 1:hi], diff[:, lo:hi + 1], diff[:, lo + 1:hi + 2]
+    lag = cols + lo
+    left, mid, right = diff[rows, lag - 1], diff[rows, lag], diff[rows, lag + 1]
     curvature = left - 2.0 * mid + right
     with np.errstate(divide="ignore", invalid="ignore"):
         shift = np.where(curvature > 0, 0.5 * (left - right) / curvature, 0.0)
-    shift = np.clip(shift, -0.5, 0.5)
-    periods = np.where(probs > 0, np.arange(lo, hi + 1) + shift, 0.0)
-    return periods, probs, energy
+    periods = lag + np.clip(shift, -0.5, 0.5)
+    return rows, periods, probs, energy
 
 
 def _viterbi(observation, unvoiced, max_jump, switch_probability):
@@ -339,55 +366,28 @@ def _viterbi(observation, unvoiced, max_jump, switch_probability):
 
     ``observation`` (n_frames, n_bins): probability of each voiced pitch bin;
     ``unvoiced`` (n_frames,): that of each unvoiced state. Pitch moves by at
-    most ``max_jump`` bins per frame with triangular weights, in both voicing
-    states; voicing switches with ``switch_probability``.
+    most ``max_jump`` bins per frame with triangular weights (normalised over
+    the full window), in both voicing states; voicing switches with
+    ``switch_probability``. All ``2 n_bins`` states are equally likely at the
+    start. The loop is compiled (:mod:`audiogp._core.viterbi`).
     """
+    from audiogp._core import viterbi
+
     n_frames, n_bins = observation.shape
     tiny = 1e-300
-    log_v = np.log(np.maximum(observation, tiny))
-    log_u = np.log(np.maximum(unvoiced, tiny))
+    log_v = np.ascontiguousarray(np.log(np.maximum(observation, tiny)))
+    log_u = np.ascontiguousarray(np.log(np.maximum(unvoiced, tiny)))
     offsets = np.arange(-max_jump, max_jump + 1)
-    weights = (max_jump + 1.0 - np.abs(offsets))
+    weights = max_jump + 1.0 - np.abs(offsets)
     log_w = np.log(weights / weights.sum())
-    stay, switch = np.log1p(-switch_probability), np.log(switch_probability)
-    # state layout: [voiced bins | unvoiced bins]
-    score_v = log_v[0] - np.log(2 * n_bins)
-    score_u = np.full(n_bins, log_u[0] - np.log(2 * n_bins))
-    back_bin = np.zeros((n_frames, 2, n_bins), dtype=np.int32)
-    back_voiced = np.zeros((n_frames, 2, n_bins), dtype=bool)
-    padded = np.full(n_bins + 2 * max_jump, -np.inf)
-    rows = np.arange(n_bins)
-    for t in range(1, n_frames):
-        for target, obs in ((0, log_v[t]), (1, np.full(n_bins, log_u[t]))):
-            from_v = score_v + (stay if target == 0 else switch)
-            from_u = score_u + (switch if target == 0 else stay)
-            best_src_voiced = from_v >= from_u
-            best = np.where(best_src_voiced, from_v, from_u)
-            padded[max_jump:max_jump + n_bins] = best
-            # candidates[b', k] = best[b' + offsets[k]] + log_w[k]
-            windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * max_jump + 1) + log_w
-            k = np.argmax(windows, axis=1)
-            source = rows + offsets[k]
-            new = windows[rows, k] + obs
-            back_bin[t, target] = source
-            back_voiced[t, target] = best_src_voiced[source]
-            if target == 0:
-                new_v = new
-            else:
-                new_u = new
-        score_v, score_u = new_v, new_u
-    path_bins = np.empty(n_frames, dtype=np.int64)
-    path_voiced = np.empty(n_frames, dtype=bool)
-    if score_v.max() >= score_u.max():
-        b, v = int(np.argmax(score_v)), True
-    else:
-        b, v = int(np.argmax(score_u)), False
-    for t in range(n_frames - 1, -1, -1):
-        path_bins[t], path_voiced[t] = b, v
-        if t:
-            layer = 0 if v else 1
-            b, v = int(back_bin[t, layer, b]), bool(back_voiced[t, layer, b])
-    return path_bins, path_voiced
+    path_bins = np.empty(n_frames, dtype=np.intp)
+    path_voiced = np.empty(n_frames, dtype=np.uint8)
+    back_bin = np.empty((n_frames, 2, n_bins), dtype=np.intc)
+    back_voiced = np.empty((n_frames, 2, n_bins), dtype=np.uint8)
+    viterbi.decode(log_v, log_u, log_w, float(np.log1p(-switch_probability)),
+                   float(np.log(switch_probability)), float(-np.log(2 * n_bins)),
+                   path_bins, path_voiced, back_bin, back_voiced)
+    return path_bins.astype(np.int64), path_voiced.astype(bool)
 
 
 def _align_times(f0, voiced, hop, sr, offset):

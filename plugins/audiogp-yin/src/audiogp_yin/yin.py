@@ -30,7 +30,7 @@ _NOISE_FLOOR = 1e-6
 
 
 def yin(y, *, fmin, fmax, sr=22050, frame_length=2048, win_length=None, hop_length=None,
-        trough_threshold=0.1, center=True, pad_mode="constant"):
+        trough_threshold=0.1, center=True, pad_mode="constant", full_output=False):
     """Estimate the fundamental frequency of each frame with YIN.
 
     Parameters
@@ -56,11 +56,19 @@ def yin(y, *, fmin, fmax, sr=22050, frame_length=2048, win_length=None, hop_leng
         starts at that sample. Either way there are as many frames as ``librosa.yin`` gives.
     pad_mode : {"constant", "reflect", "edge"}
         How ``center`` pads.
+    full_output : bool
+        Also return the voicing and periodicity of each frame.
 
     Returns
     -------
     f0 : numpy.ndarray, shape (..., n_frames)
         Fundamental frequency per frame, Hz.
+    voiced : numpy.ndarray of bool, shape (..., n_frames)
+        Only with ``full_output``: a trough fell below ``trough_threshold`` (step 4 found a
+        period rather than falling back to the global minimum).
+    periodicity : numpy.ndarray, shape (..., n_frames)
+        Only with ``full_output``: ``1 - d'`` at the chosen lag, clipped to [0, 1] (d' is the
+        paper's aperiodicity measure).
     """
     y = np.asarray(y)
     if y.dtype.kind != "f":
@@ -88,9 +96,13 @@ def yin(y, *, fmin, fmax, sr=22050, frame_length=2048, win_length=None, hop_leng
 
     normalised = _normalised_difference(frames, win_length, min_period, max_period)
     shifts = _parabolic_shifts(normalised)
-    lag_index = _choose_lag(normalised, trough_threshold)
+    lag_index, voiced = _choose_lag(normalised, trough_threshold)
     shift = np.take_along_axis(shifts, lag_index[..., None], axis=-1)[..., 0]
-    return sr / (min_period + lag_index + shift)
+    f0 = sr / (min_period + lag_index + shift)
+    if not full_output:
+        return f0
+    depth = np.take_along_axis(normalised, lag_index[..., None], axis=-1)[..., 0]
+    return f0, voiced, np.clip(1.0 - depth, 0.0, 1.0)
 
 
 def lag_range(*, sr, fmin, fmax, frame_length=2048, win_length=None):
@@ -155,11 +167,13 @@ def _parabolic_shifts(values):
 
 
 def _choose_lag(normalised, threshold):
-    """Index of the first trough below ``threshold``, else of the global minimum (step 4)."""
+    """Index of the first trough below ``threshold``, else of the global minimum (step 4),
+    and whether there was such a trough."""
     before = np.concatenate([np.full_like(normalised[..., :1], np.inf), normalised[..., :-1]], axis=-1)
     after = np.concatenate([normalised[..., 1:], normalised[..., -1:]], axis=-1)
     trough = (normalised < before) & (normalised <= after)
     trough[..., 0] = normalised[..., 0] < normalised[..., 1]
     candidates = trough & (normalised < threshold)
     first = np.argmax(candidates, axis=-1)
-    return np.where(candidates.any(axis=-1), first, np.argmin(normalised, axis=-1))
+    found = candidates.any(axis=-1)
+    return np.where(found, first, np.argmin(normalised, axis=-1)), found
