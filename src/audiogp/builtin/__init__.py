@@ -23,5 +23,6 @@ MODULES = (
     "creative",
     "gp",
     "restoration",
+    "vq",
     "codec",
 )

@@ -22,6 +22,7 @@ __getattr__, __dir__, __all__ = _attach(
         "search": ["nearest"],
         "clustering": ["kmeans", "kmeans_plusplus"],  # not kmeans.py: it would shadow the function
         "multistage": ["train", "mbest_encode"],
-        "codebook": ["Codebook", "CodebookError", "load"],
+        "codebook": ["Codebook", "CodebookError", "load", "content_hash"],
+        "values": ["FeatureVectors", "VQIndices"],
     },
 )

@@ -20,11 +20,10 @@ from audiogp.vq.search import nearest_unchecked
 
 
 def _sqdist_to(X, x_sqnorm, points):
-    """Squared distances (n, len(points)) of every row of X to each of ``points``."""
-    d = X @ points.T
-    d *= -2.0
-    d += x_sqnorm[:, None]
-    d += np.einsum("ij,ij->i", points, points)
+    """Squared distances (len(points), n) of each of ``points`` to every row of X."""
+    d = (-2.0 * points) @ X.T
+    d += x_sqnorm
+    d += np.einsum("ij,ij->i", points, points)[:, None]
     np.maximum(d, 0.0, out=d)
     return d
 
@@ -62,7 +61,7 @@ def _plusplus(X, k, rng, n_trials=None):
     x_sqnorm = np.einsum("ij,ij->i", X, X)
     chosen = np.empty(k, dtype=np.int64)
     chosen[0] = rng.integers(n)
-    closest = _sqdist_to(X, x_sqnorm, X[chosen[:1]])[:, 0]
+    closest = _sqdist_to(X, x_sqnorm, X[chosen[:1]])[0]
     for i in range(1, k):
         cumulative = np.cumsum(closest)
         potential = cumulative[-1]
@@ -72,10 +71,10 @@ def _plusplus(X, k, rng, n_trials=None):
             candidates = np.searchsorted(cumulative, rng.random(n_trials) * potential, side="right")
             np.minimum(candidates, n - 1, out=candidates)
         d = _sqdist_to(X, x_sqnorm, X[candidates])
-        np.minimum(d, closest[:, None], out=d)
-        best = int(np.argmin(d.sum(axis=0)))
+        np.minimum(d, closest, out=d)
+        best = int(np.argmin(d.sum(axis=1)))
         chosen[i] = candidates[best]
-        closest = d[:, best].copy()
+        closest = d[best]
     return X[chosen].copy()
 
 

@@ -22,6 +22,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -100,6 +101,9 @@ class Codebook:
     stages: tuple
     meta: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
+
+    #: What the codebook tells a graph before it runs (see :mod:`audiogp.types`).
+    FACTS: ClassVar[tuple] = ("dim", "sizes", "hash")
 
     def __post_init__(self):
         from audiogp.vq._checks import vectors

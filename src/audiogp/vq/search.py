@@ -30,13 +30,12 @@ def nearest_unchecked(X, C, k=1, c_sqnorm=None, *, need_d2=True):
     idx = np.empty((n, k), dtype=np.int64)
     d2 = np.empty((n, k), dtype=np.float64) if need_d2 else None
     rows = _block_rows(n_codewords)
-    CT = C.T
+    minus_2CT = -2.0 * C.T
     for start in range(0, n, rows):
         stop = min(n, start + rows)
         Xb = X[start:stop]
         # ||x||^2 is the same for every codeword of a row: it does not change the ranking.
-        dist = Xb @ CT
-        dist *= -2.0
+        dist = Xb @ minus_2CT
         dist += c_sqnorm
         if k == 1:
             best = np.argmin(dist, axis=1)[:, None]
