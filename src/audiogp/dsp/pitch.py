@@ -47,7 +47,7 @@ class PitchSettingError(ParameterError):
         self.parameter = parameter
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class PitchTrack:
     """F0 per frame with its voicing, and the frame geometry.
 
@@ -95,6 +95,8 @@ class PitchTrack:
         share = float(np.mean(self.voiced)) if self.voiced.size else 0.0
         return (f"PitchTrack(n_frames={self.n_frames}, sr={self.sr}, hop_length={self.hop_length}, "
                 f"voiced={100 * share:.0f}%)")
+
+    __repr__ = summary
 
 
 def pitch_frame_length(sr, fmin):
