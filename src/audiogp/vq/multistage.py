@@ -31,34 +31,49 @@ from audiogp.vq.search import nearest_unchecked
 ENCODE_ROWS = 4096
 
 
-def _encode_block(X, stages, sqnorms, m):
-    n, dim = X.shape
+def _encode_block(X, stages, sqnorms, cross, m):
+    """M-best search of a block of rows (see :func:`mbest_encode`).
+
+    Stage 0 is a plain search for the ``m`` nearest codewords. At stage ``s``
+    the squared distance of a path's residual ``r = x - sum_t C_t[i_t]`` to
+    codeword ``c`` is ``||r||^2 - 2 x.c + 2 sum_t C_t[i_t].c + ||c||^2``: one
+    matrix product ``X @ C_s.T`` for all paths, plus rows of the tables
+    ``cross[t][s] = 2 C_t @ C_s.T`` (computed once per call), instead of one
+    product per path. The last stage keeps only the best (path, codeword)
+    pair. The errors kept are recomputed from the residuals.
+    """
+    n = X.shape[0]
     rows = np.arange(n)[:, None]
     first = stages[0]
-    k = min(m, first.shape[0])
-    cw, err = nearest_unchecked(X, first, k, sqnorms[0])
+    cw, err = nearest_unchecked(X, first, min(m, first.shape[0]), sqnorms[0])
     paths = cw[:, :, None]
     residual = X[:, None, :] - first[cw]
     for s in range(1, len(stages)):
         C = stages[s]
+        size = C.shape[0]
         n_paths = paths.shape[1]
-        k = min(m, C.shape[0])
-        cw, total = nearest_unchecked(residual.reshape(n * n_paths, dim), C, k, sqnorms[s])
-        cw = cw.reshape(n, n_paths * k)
-        total = total.reshape(n, n_paths * k)
-        keep = min(m, n_paths * k)
-        if keep < n_paths * k:
-            sel = np.argpartition(total, keep - 1, axis=1)[:, :keep]
+        base = X @ (-2.0 * C.T)
+        base += sqnorms[s]
+        total = cross[0][s].take(paths[:, :, 0], axis=0)
+        total += base[:, None, :]
+        total += err[:, :, None]
+        for t in range(1, s):
+            total += cross[t][s].take(paths[:, :, t], axis=0)
+        flat = total.reshape(n, n_paths * size)
+        keep = 1 if s + 1 == len(stages) else min(m, n_paths * size)
+        if keep == 1:
+            sel = np.argmin(flat, axis=1)[:, None]
         else:
-            sel = np.broadcast_to(np.arange(keep), (n, keep))
-        order = np.argsort(np.take_along_axis(total, sel, axis=1), axis=1, kind="stable")
-        sel = np.take_along_axis(sel, order, axis=1)
-        parent = sel // k
-        chosen = np.take_along_axis(cw, sel, axis=1)
+            if keep < n_paths * size:
+                sel = np.argpartition(flat, keep - 1, axis=1)[:, :keep]
+            else:
+                sel = np.broadcast_to(np.arange(keep), (n, keep))
+            order = np.argsort(np.take_along_axis(flat, sel, axis=1), axis=1, kind="stable")
+            sel = np.take_along_axis(sel, order, axis=1)
+        parent, chosen = np.divmod(sel, size)
+        residual = residual[rows, parent] - C[chosen]
+        err = np.einsum("ijk,ijk->ij", residual, residual)
         paths = np.concatenate([paths[rows, parent], chosen[:, :, None]], axis=2)
-        err = np.take_along_axis(total, sel, axis=1)
-        if s + 1 < len(stages):
-            residual = residual[rows, parent] - C[chosen]
     best = np.argmin(err, axis=1)
     r = np.arange(n)
     return paths[r, best], err[r, best]
@@ -97,17 +112,19 @@ def mbest_encode(X, stages, m_best=8):
 
 def _mbest(X, stages, m_best):
     sqnorms = [np.einsum("ij,ij->i", C, C) for C in stages]
+    cross = [[2.0 * (stages[t] @ stages[s].T) if t < s else None for s in range(len(stages))]
+             for t in range(len(stages))]
     n = X.shape[0]
     idx = np.empty((n, len(stages)), dtype=np.int32)
     err = np.empty(n)
     rows = max(1, ENCODE_ROWS // m_best)
     for start in range(0, n, rows):
         stop = min(n, start + rows)
-        block_idx, block_err = _encode_block(X[start:stop], stages, sqnorms, m_best)
+        block_idx, block_err = _encode_block(X[start:stop], stages, sqnorms, cross, m_best)
         if m_best > 1 and len(stages) > 2:
             # With three stages or more the m best partial paths may all leave the greedy
             # path; keeping it as well makes the search never worse than greedy.
-            greedy_idx, greedy_err = _encode_block(X[start:stop], stages, sqnorms, 1)
+            greedy_idx, greedy_err = _encode_block(X[start:stop], stages, sqnorms, cross, 1)
             better = greedy_err < block_err
             block_idx[better] = greedy_idx[better]
             block_err[better] = greedy_err[better]
