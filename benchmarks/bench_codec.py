@@ -57,6 +57,10 @@ def best_delay_scores(y, out, sr=SR, max_ms=60):
     return best[0], float(pesq(sr, y[:n], out[d:d + n], "nb")), d * 1000.0 / sr
 
 
+def rk_clamp(codebook):
+    return codebook.meta.get("dynamic_range")
+
+
 def stage_distortions(y, codebook):
     """Distortion (dB) at each stage over the sent 700 bit/s frames, and of the rate-K round trip."""
     from audiogp.codec import distortion_summary, harmonic_distortion, rate_l
@@ -64,9 +68,19 @@ def stage_distortions(y, codebook):
 
     stream, info = encode_frames(y, SR, codebook, "700")
     frames, rk = info["frames"], info["ratek"]
+    from audiogp.codec import rate_k
+
     amps, _ = rate_l(rk)
-    report = {"rate-K round trip (all 10 ms frames, 200-3700 Hz harmonics)":
-              distortion_summary(harmonic_distortion(frames, amps))}
+    sd = harmonic_distortion(frames, amps)
+    plain, _ = rate_l(rate_k(frames, rk.K, rk.fmin, rk.fmax, method=rk.method))
+    sd_plain = harmonic_distortion(frames, plain)
+    report = {
+        f"rate-K round trip, clamp {rk_clamp(codebook)} dB, all 10 ms frames (200-3700 Hz)":
+            distortion_summary(sd),
+        "rate-K round trip, clamp as above, voiced frames": distortion_summary(sd, frames=frames.voiced),
+        "rate-K round trip, no clamp, all frames": distortion_summary(sd_plain),
+        "rate-K round trip, no clamp, voiced frames": distortion_summary(sd_plain,
+                                                                         frames=frames.voiced)}
     residual = info["residual"]
     idx = np.asarray(stream.indices[:, :len(codebook.sizes)], dtype=np.int64)
     partial = np.zeros_like(residual)
@@ -133,6 +147,14 @@ def cases():
                        "c2 PESQ-NB": round(c2[1], 2), "c2 --var dB^2": var},
               quality_met=bool(ours[0] >= c2[0] and ours[1] >= c2[1] and vq_error <= 6.5))
 
+    try:
+        import pkg_resources  # noqa: F401  (pyworld imports it for its version string)
+    except ImportError:
+        import types
+
+        stub = types.ModuleType("pkg_resources")
+        stub.get_distribution = lambda name: types.SimpleNamespace(version="unknown")
+        sys.modules["pkg_resources"] = stub
     import pyworld
 
     def analysis():
