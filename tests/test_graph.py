@@ -74,7 +74,7 @@ def test_errors_name_node_and_parameter():
     problem = only_problem(spec("v: {use: example, duration: 0.5, sr: 100}"))
     assert (problem.node, problem.key) == ("v", "sr")
     assert str(problem).startswith("s.yaml:3:")
-    assert "node 'v', parameter 'sr': expected an integer >= 1000, got 100" in str(problem)
+    assert "node 'v', parameter 'sr': expected an integer >= 1000 and <= 5000000, got 100" in str(problem)
 
 
 @pytest.mark.parametrize("line, words", [

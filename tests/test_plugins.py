@@ -354,7 +354,7 @@ def test_interrupted_run_exits_130_and_leaves_no_output(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "audiogp", "run", str(spec), "--out", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
     for line in process.stderr:
-        if "c: 25%" in line:  # the node is writing
+        if "c: 2000/8000 steps (25.0%)" in line:  # the node is writing
             break
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)

@@ -121,6 +121,11 @@ def test_cli_max_memory_refuses_and_a_bad_size_is_a_user_error(tmp_path):
     assert bad.returncode == 2 and "--max-memory='8X' is not a size" in bad.stderr
     fine = subprocess.run(command + ["--max-memory", "none"], capture_output=True, text=True)
     assert fine.returncode == 0, fine.stderr
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "audiogp", "run", str(spec), "--builtins-only",
+                          "--out", str(out), "--max-memory", "1G"], capture_output=True, text=True)
+    assert run.returncode == 2 and "more than the memory budget" in run.stderr
+    assert not out.exists() and "Traceback" not in run.stderr
 
 
 def test_run_refuses_before_any_node_runs(tmp_path):
@@ -235,6 +240,9 @@ MEASURE = textwrap.dedent("""
 
     results = {}
     for size in ("warm", "big"):
+        for name in ("vowels", "chirp", "tones"):
+            _, e, p = call("example", {}, {"name": name, "sr": 16000, "duration": float(sys.argv[1])})
+            results["example " + name] = (e, p)
         seconds = 0.3 if size == "warm" else float(sys.argv[1])
         y = signal(seconds, 16000)
         soundfile.write(sys.argv[2], np.stack([y.y, y.y], 1), 44100)
@@ -266,7 +274,7 @@ def measured(tmp_path_factory):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("node", ["load", "stft", "griffinlim", "envelope", "gp_fit",
+@pytest.mark.parametrize("node", ["example vowels", "example chirp", "example tones", "load", "stft", "griffinlim", "envelope", "gp_fit",
                                   "gp_synthesize"])
 def test_estimates_are_within_a_factor_of_two_of_the_measured_peak(measured, node):
     estimate, peak = measured[node]

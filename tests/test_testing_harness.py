@@ -32,14 +32,22 @@ def under_limit(params, inputs):
         raise Mismatch("limit", f"the signal has {length} samples, more than limit={params['limit']}")
 
 
+def opaque(ctx, *, input):
+    """The signal unchanged, declaring no facts (its length is known only when it runs)."""
+    return input
+
+
 class PeakPlugin:
     PEAK = NodeType("peak", peak, kind="metric", inputs=[Port("input", Signal)],
                     outputs=[Port("stats", Metrics), Port("signal", Signal)],
                     params=[Param("limit", int, 10**9, minimum=1)], checks=[under_limit])
+    OPAQUE = NodeType("opaque", opaque, kind="transform", inputs=[Port("input", Signal)],
+                      outputs=[Port("signal", Signal)], facts_from=None)
 
     @hookimpl
     def register_node_types(self, register):
         register(self.PEAK)
+        register(self.OPAQUE)
 
 
 @pytest.fixture
@@ -90,8 +98,11 @@ def test_a_declared_check_failing_when_the_node_runs_is_matched_too(spec_runner)
     # 'load' knows the length before running: refused when validated...
     spec_runner.fails(text, files=files, node="p", key="limit",
                       match="2000 samples, more than limit=100")
-    # ...'load' with resampling does not: the same check refuses it when the node runs.
-    resampled = text.replace("sr: null", "sr: 4000")
+    # ...behind a node that declares no facts it is not: the same check refuses it when the
+    # node runs.
+    resampled = text.replace("sr: null", "sr: 4000").replace(
+        "{use: peak, input: tone, limit: 100}",
+        "{use: peak, input: hidden, limit: 100}\n      hidden: {use: opaque, input: tone}")
     failed = spec_runner.fails(resampled, files=files, at=position(resampled, "100"), node="p",
                                key="limit", match="1000 samples, more than limit=100")
     assert type(failed).__name__ == "NodeFailed"

@@ -137,9 +137,9 @@ def test_an_excitation_that_does_not_fit_is_refused(spec_runner, excitation, wor
     spec_runner.fails(text, at=position(text, "buzz}"), node="cross", key="excitation", match=words)
 
 
-def test_the_same_check_runs_when_the_length_is_known_only_then(spec_runner):
-    # Resampled on loading, the file's length is not known before running: the frame check
-    # runs on the signal itself, and is still reported at frame_length.
+def test_the_check_knows_a_resampled_length_before_running(spec_runner):
+    # Resampled on loading, the file's length is still known before running (audiogp gives
+    # soxr's output length), so the frame check refuses the spec before any work, at frame_length.
     text = """
 audiogp: 1
 nodes:
@@ -149,4 +149,4 @@ nodes:
     failed = spec_runner.fails(text, files={"short.wav": tone(300.0, sr=16000, duration=0.1)},
                                at=position(text, "1200"), node="model", key="frame_length",
                                match="longer than the signal \\(800 samples\\)")
-    assert type(failed).__name__ == "NodeFailed"
+    assert type(failed).__name__ == "SpecProblem"

@@ -60,6 +60,20 @@ def load_memory(params, inputs):
     return read + 3 * out * 4, ("sr" if sr > info.samplerate else "path")
 
 
+#: Peak bytes per sample of :func:`audiogp.data.example` (float64 synthesis, float32 result).
+_EXAMPLE_PER_SAMPLE = {"vowels": 80, "chirp": 24, "tones": 32}
+
+
+def example_memory(params, inputs):
+    """The built-in example's synthesis buffers, per sample of ``duration * sr``
+    (or, with ``path``, what ``load`` of that file needs)."""
+    if params.get("path") is not None:
+        return load_memory(dict(path=params["path"], sr=params["sr"], mono=True, offset=0.0,
+                                duration=None), inputs)
+    n = int(round(params["duration"] * params["sr"]))
+    return n * _EXAMPLE_PER_SAMPLE.get(params["name"], 80), "duration"
+
+
 def stft_memory(params, inputs):
     """The complex64 spectrogram and per-frame buffers of n_fft samples."""
     signal = inputs["input"]

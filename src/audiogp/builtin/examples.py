@@ -6,6 +6,7 @@ recording (read as ``load`` reads it: mono, resampled to ``sr``), so every
 example in ``examples/`` is one option away from the user's own audio.
 """
 
+from audiogp.builtin._memory import MAX_SR, example_memory
 from audiogp.plugins import InputFile, NodeType, Param, Port, hookimpl
 from audiogp.types import Signal
 
@@ -39,7 +40,7 @@ EXAMPLE = NodeType(
     outputs=[Port("signal", Signal, "the example, float32, peak 0.5")],
     params=[
         Param("name", str, "vowels", "which example", choices=("vowels", "chirp", "tones")),
-        Param("sr", int, 22050, "sample rate in Hz", minimum=1000),
+        Param("sr", int, 22050, "sample rate in Hz", minimum=1000, maximum=MAX_SR),
         Param("duration", float, 2.0, "length in seconds", exclusive_minimum=0, maximum=3600),
         Param("seed", int, 0, "seed of its noise; null derives one from the run's seed",
               minimum=0, nullable=True),
@@ -48,6 +49,7 @@ EXAMPLE = NodeType(
               "are then unused"),
     ],
     infer=infer_example,
+    memory=example_memory,
 )
 
 
