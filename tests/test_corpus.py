@@ -374,3 +374,18 @@ def test_a_serial_corpus_run_does_not_import_dask(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=tmp_path)
     assert result.stdout.strip() == "0 []", result.stderr
+
+
+def test_a_second_client_on_the_same_out_folder_is_refused(tmp_path, monkeypatch, capsys):
+    import fcntl
+
+    monkeypatch.chdir(tmp_path)
+    write_spec(tmp_path)
+    make_corpus(tmp_path, 2)
+    (tmp_path / "out").mkdir()
+    with open(tmp_path / "out" / ".lock", "a") as held:  # as another running client holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert run(tmp_path) == 2
+        assert "another audiogp run is using the output folder" in capsys.readouterr().err
+        assert not (tmp_path / "out" / "manifest.jsonl").exists()
+    assert run(tmp_path) == 0

@@ -201,6 +201,37 @@ def run_corpus(spec, over, *, out_dir="out", overrides=(), seed=None, force=Fals
                         f"item(s) of --over {target}; nothing was run:\n{first_error}")
 
     out.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out):
+        return _map_and_reduce(**locals())
+
+
+@contextlib.contextmanager
+def _exclusive(out):
+    """Hold ``out/.lock`` for the run: a second client on the same --out is refused, not mixed in."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    with open(out / ".lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"another audiogp run is using the output folder {out}; wait for it "
+                            "to finish, or give --out another folder") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _map_and_reduce(*, out, items, force, digest, quiet, progress_stream, live, engine, owned,
+                    task, step, spec_seed, report, registry, spec_path, graph_text, target,
+                    node_order, started, **_):
+    from audiogp.corpus.progress import Progress
+    from audiogp.corpus.reduce import metric_stats, write_metrics_csv
+    from audiogp.corpus.reducers import run_reduce
+
     shutil.rmtree(out / STAGING, ignore_errors=True)  # left by an interrupted run
     previous = manifest.read_latest(out)
     summary = CorpusSummary(engine=engine.name, total=len(items))
