@@ -110,7 +110,7 @@ def test_good_and_bad_items_exit_2_with_located_failures_and_nothing_half_writte
         y, sr = soundfile.read(folder / "resynth.wav")
         assert sr == 8000 and y.size > 0
     expected = {"bad/corrupt.wav": ("--over voice.path=", "cannot be read as audio"),
-                "bad/empty.wav": ("--over voice.path=", "cannot be read as audio"),
+                "bad/empty.wav": ("--over voice.path=", "is empty (0 bytes"),
                 "bad/nan.wav": ("spec.yaml:4:3", "nan at sample 300"),
                 "bad/short.wav": ("spec.yaml:5:3", "fewer than n_fft=256")}
     for rel, (where, what) in expected.items():

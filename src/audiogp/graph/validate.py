@@ -4,6 +4,7 @@ Each problem names the file, line and column, the node and the key, what
 was expected, and a "did you mean" for near misses.
 """
 
+import errno
 import os
 import re
 import tempfile
@@ -382,7 +383,8 @@ class _Checker:
         if too_long:
             self.problem(path, f"output file name {too_long[0][:40]!r}... is "
                          f"{len(too_long[0].encode('utf-8', 'surrogateescape'))} bytes long; "
-                         f"file names may be at most {_name_max(self.out_dir)} bytes here", **say)
+                         f"file names may be at most {_name_max(self.out_dir)} bytes here: "
+                         "choose a shorter name", **say)
             return None
         if self.out_dir is None:
             base = Path("/output-folder")  # validating without a run: only check the path stays inside
@@ -547,6 +549,10 @@ def _resolve_out_dir(out_dir):
     try:
         return Path(text).expanduser().resolve()
     except (OSError, RuntimeError) as error:
+        if isinstance(error, RuntimeError) or getattr(error, "errno", None) == errno.ELOOP:
+            # Python 3.11 raises RuntimeError for a loop; 3.13 an OSError with ELOOP
+            raise UserError(f"--out {text}: it is a symbolic link loop; fix or remove the link, "
+                            "or give --out another folder") from None
         raise UserError(f"--out {text}: cannot be looked up "
                         f"({getattr(error, 'strerror', None) or error})") from None
 
