@@ -392,8 +392,25 @@ CODEC_TRAIN = NodeType(
 
 # -- pesq ------------------------------------------------------------------------------------------
 
-def pesq(ctx, *, reference, input):
-    """PESQ (ITU-T P.862) narrowband MOS-LQO of processed speech, through the pesq package."""
+def pesq(ctx, *, reference, input, missing):
+    """PESQ (ITU-T P.862) narrowband MOS-LQO of processed speech, through the pesq package.
+
+    The pesq package is optional (it is built from source): without it, ``missing: skip``
+    (the default) warns with the command that installs it and gives no value, so a spec
+    that also writes other metrics still runs; ``missing: error`` refuses.
+    """
+    import importlib.util
+
+    from audiogp.errors import UserError
+
+    if importlib.util.find_spec("pesq") is None:
+        advice = "pip install pesq (it needs a C compiler)"
+        if missing == "error":
+            raise UserError(f"{ctx.node}: PESQ needs the Python package 'pesq', which is not "
+                            f"installed: {advice}")
+        ctx.log.warning("PESQ was not computed: the Python package 'pesq' is not installed "
+                        "(%s); the other metrics are written without it", advice)
+        return Metrics({}, attrs={"skipped": "pesq not installed"})
     from pesq import pesq as p862
 
     if reference.sr not in (8000, 16000):
@@ -409,11 +426,13 @@ def pesq(ctx, *, reference, input):
 PESQ = NodeType(
     name="pesq",
     kind="metric",
-    requires=("pesq",),
     function=pesq,
     inputs=[Port("reference", Signal, "the clean speech (8 or 16 kHz, one channel)"),
             Port("input", Signal, "the processed speech, same rate and length")],
-    outputs=[Port("metrics", Metrics, "pesq_nb (about 1 to 4.5, higher is better)")],
+    outputs=[Port("metrics", Metrics, "pesq_nb (about 1 to 4.5, higher is better); empty, with "
+                  "a warning, when the pesq package is missing and missing is skip")],
+    params=[Param("missing", str, "skip", "without the pesq package: skip (warn, no value) "
+                  "or error", choices=("skip", "error"))],
     facts_from=None,
 )
 
