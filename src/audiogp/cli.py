@@ -232,7 +232,6 @@ _received = []  # signal numbers received during the current command
 
 
 def _on_signal(number, frame):
-    import os
     import signal
 
     first = not _received
@@ -277,7 +276,6 @@ def _exit_now_if_threads_linger(status):
 def _exit_now(status):
     """Leave after an interruption: exit handlers run, the slow interpreter teardown does not."""
     import atexit
-    import os
 
     with contextlib.suppress(Exception):
         atexit._run_exitfuncs()

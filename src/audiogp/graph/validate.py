@@ -378,12 +378,13 @@ class _Checker:
             self.problem(path, f"output path {text!r} is only an extension: give the file a "
                          f"name, e.g. out{name}", **say)
             return None
-        too_long = [part for part in Path(text).parts if len(part.encode("utf-8", "surrogateescape"))
-                    > _name_max(self.out_dir)]
+        name_max = _name_max(self.out_dir)  # one pathconf call, not one per path part
+        too_long = [part for part in Path(text).parts
+                    if len(part.encode("utf-8", "surrogateescape")) > name_max]
         if too_long:
             self.problem(path, f"output file name {too_long[0][:40]!r}... is "
                          f"{len(too_long[0].encode('utf-8', 'surrogateescape'))} bytes long; "
-                         f"file names may be at most {_name_max(self.out_dir)} bytes here: "
+                         f"file names may be at most {name_max} bytes here: "
                          "choose a shorter name", **say)
             return None
         if self.out_dir is None:
@@ -529,9 +530,10 @@ class _Checker:
 
 
 def _resolve(path):
-    """``path.resolve()``, or the reason it cannot be a file's path (a NUL, a symbolic link loop)."""
-    if "\0" in str(path):
-        return "contains a NUL character, which no file name can hold; remove it"
+    """``path.resolve()``, or the reason it cannot be followed (a symbolic link loop).
+
+    Callers refuse a NUL in the text first, with the key it was written at.
+    """
     try:
         return Path(path).resolve()
     except (RuntimeError, OSError) as error:  # Python 3.11 says RuntimeError for a loop
