@@ -69,3 +69,22 @@ nodes:
     reference = data.example("vowels", sr=8000, duration=1.5, seed=0)[0].astype(np.float64)
     degraded = data.example("vowels", sr=8000, duration=1.5, seed=3)[0].astype(np.float64)
     assert ours == pytest.approx(pesq.pesq(8000, reference, degraded, "nb"), abs=1e-6)
+
+
+def test_silent_speech_is_a_located_error_not_a_traceback(tmp_path, capsys):
+    pytest.importorskip("pesq")
+    import soundfile
+
+    soundfile.write(tmp_path / "silent.wav", np.zeros(16000), 8000)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("""audiogp: 1
+nodes:
+  voice:  {use: load, path: silent.wav, sr: 8000}
+  score:  {use: pesq, reference: voice, input: voice}
+  out:    {use: metrics_json, input: score, path: m.json}
+""")
+    status = main(["run", str(spec), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert "spec.yaml:4:3" in err and "no speech" in err
+    assert not (tmp_path / "out" / "m.json").exists()

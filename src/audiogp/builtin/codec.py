@@ -411,6 +411,7 @@ def pesq(ctx, *, reference, input, missing):
         ctx.log.warning("PESQ was not computed: the Python package 'pesq' is not installed "
                         "(%s); the other metrics are written without it", advice)
         return Metrics({}, attrs={"skipped": "pesq not installed"})
+    from pesq import NoUtterancesError, PesqError
     from pesq import pesq as p862
 
     if reference.sr not in (8000, 16000):
@@ -420,7 +421,15 @@ def pesq(ctx, *, reference, input, missing):
         raise ParameterError(f"{ctx.node}: reference ({reference.sr} Hz, {reference.n_samples} "
                              f"samples) and input ({input.sr} Hz, {input.n_samples}) differ")
     ref, est = _mono(reference, ctx.node), _mono(input, ctx.node)
-    return Metrics({"pesq_nb": float(p862(reference.sr, ref, est, "nb"))})
+    try:
+        score = p862(reference.sr, ref, est, "nb")
+    except NoUtterancesError:
+        raise ParameterError(f"{ctx.node}: PESQ found no speech in the signals (silent or too "
+                             "quiet for P.862's utterance detection); score speech, or drop the "
+                             "pesq node for this input") from None
+    except PesqError as error:  # too short, out of memory: the package's own words
+        raise ParameterError(f"{ctx.node}: PESQ could not score these signals: {error}") from None
+    return Metrics({"pesq_nb": float(score)})
 
 
 PESQ = NodeType(
