@@ -107,3 +107,18 @@ def test_rows_of_different_sizes_name_the_items(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "reduce failed" in err and "a/long.wav gives 4000" in err
     assert len(manifest.read_all(tmp_path / "out")) == 3  # the items themselves are done
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_reduce_step_without_over_is_a_located_error_naming_over(tmp_path, monkeypatch, capsys,
+                                                                   command):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spec.yaml").write_text(REDUCE_PCA)
+    extra = ["--out", "out"] if command == "run" else []
+    assert main([command, "spec.yaml", "--builtins-only", *extra]) == 2
+    err = capsys.readouterr().err
+    line = REDUCE_PCA.splitlines().index("reduce:") + 1
+    assert f"spec.yaml:{line}:1:" in err
+    assert "corpus runs" in err and "--over NODE.param='glob'" in err
+    assert "unknown top-level key" not in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

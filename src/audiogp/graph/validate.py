@@ -132,7 +132,12 @@ class _Checker:
                          f"this file holds {_describe(data)}")
             return None
         for key in data:
-            if key not in TOP_LEVEL_KEYS and not (isinstance(key, str) and key.startswith("x-")):
+            if key == "reduce":  # the corpus runner takes it out before validating an item
+                self.problem((key,), "a 'reduce:' step applies to corpus runs only: run with "
+                             "--over NODE.param='glob' (e.g. --over voice.path='corpus/**/*.wav'), "
+                             "or remove the reduce: section for a single run (docs/corpus.md)",
+                             at_key=True)
+            elif key not in TOP_LEVEL_KEYS and not (isinstance(key, str) and key.startswith("x-")):
                 self.problem((key,), f"unknown top-level key {key!r} (allowed: "
                              f"{', '.join(TOP_LEVEL_KEYS)}, and x-NAME for anchors)."
                              f"{suggest(str(key), TOP_LEVEL_KEYS)}", at_key=True)
