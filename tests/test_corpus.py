@@ -176,6 +176,40 @@ def test_rerun_skips_done_items_and_runs_only_the_one_fixed(tmp_path, monkeypatc
     assert tree_digest(out) == digest
 
 
+def test_forty_files_with_three_planted_bad_ones_as_the_issue_states(tmp_path, monkeypatch, capsys):
+    # issue 12's target at its own size: 37 done, 3 located failures, exit 2, nothing half-written;
+    # after fixing one file, only that item runs
+    monkeypatch.chdir(tmp_path)
+    write_spec(tmp_path)
+    root, good, bad = make_corpus(tmp_path, 37, bad=("corrupt", "empty", "nan"))
+    assert len(good) + len(bad) == 40
+    assert run(tmp_path) == 2
+    err = capsys.readouterr().err
+    out = tmp_path / "out"
+    records = manifest.read_all(out)
+    status = {r["item"]: r["status"] for r in records}
+    assert len(records) == 40 and sorted(status) == sorted(good + bad)
+    assert all(status[rel] == "done" for rel in good)
+    for rel in bad:
+        record = next(r for r in records if r["item"] == rel)
+        assert record["status"] == "failed" and record["error"]["kind"] == "user"
+        assert rel in record["error"]["message"] and record["error"]["location"]
+        assert rel in err  # every failure listed in the summary
+        assert not item_out_dir(out, rel).exists()
+    assert not (out / ".staging").exists()
+    before = tree_digest(out)
+    soundfile.write(root / "bad/nan.wav", tone(51), 8000, subtype="PCM_16")  # fix one file
+    count = len(records)
+    assert run(tmp_path) == 2  # two are still bad
+    new = manifest.read_all(out)[count:]
+    ran = {r["item"]: r["status"] for r in new}
+    assert ran == {"bad/nan.wav": "done", "bad/corrupt.wav": "failed", "bad/empty.wav": "failed"}
+    after = tree_digest(out)
+    assert {k: v for k, v in after.items() if not k.startswith("bad/")} == before
+    assert sorted(k for k in after if k.startswith("bad/")) == ["bad/nan/quality.json",
+                                                                "bad/nan/resynth.wav"]
+
+
 def test_outputs_do_not_depend_on_item_order_and_seeds_follow_the_path(tmp_path, monkeypatch):
     from audiogp.corpus import engines
 
