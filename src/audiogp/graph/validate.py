@@ -133,9 +133,11 @@ class _Checker:
             return None
         for key in data:
             if key == "reduce":  # the corpus runner takes it out before validating an item
-                self.problem((key,), "a 'reduce:' step applies to corpus runs only: run with "
-                             "--over NODE.param='glob' (e.g. --over voice.path='corpus/**/*.wav'), "
-                             "or remove the reduce: section for a single run (docs/corpus.md)",
+                self.problem((key,), "a 'reduce:' step applies to corpus runs only: `audiogp run` "
+                             "with --over NODE.param='glob' (e.g. --over voice.path='corpus/**/*.wav') "
+                             "checks it, and every node, before any item runs (`audiogp validate` "
+                             "has no --over); for a single run remove the reduce: section "
+                             "(docs/corpus.md)",
                              at_key=True)
             elif key not in TOP_LEVEL_KEYS and not (isinstance(key, str) and key.startswith("x-")):
                 self.problem((key,), f"unknown top-level key {key!r} (allowed: "
